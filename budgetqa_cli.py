@@ -1,0 +1,191 @@
+"""The `budgetqa` command: a thin shell that parses arguments and calls the library."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table as RichTable
+
+from indexer import store
+from indexer.settings import Settings
+
+app = typer.Typer(add_completion=False, help="预算问答: index and query budget disclosures.")
+console = Console()
+errors = Console(stderr=True)
+
+StoreOption = Annotated[
+    Path | None, typer.Option("--store", help="store folder (default: $BUDGETQA_STORE or ./budgetqa_store)")
+]
+
+
+def settings_for(store_dir: Path | None) -> Settings:
+    settings = Settings()
+    return settings.model_copy(update={"store": store_dir}) if store_dir else settings
+
+
+def open_store(settings: Settings, must_exist: bool = True):
+    if must_exist and not settings.database.exists():
+        errors.print(f"[red]error:[/red] no store at {settings.store}: run `budgetqa index PATH` first")
+        raise typer.Exit(1)
+    try:
+        return store.connect(settings.database)
+    except Exception as error:  # a corrupt or foreign file where the store should be
+        errors.print(f"[red]error:[/red] cannot open the store {settings.database}: {error}")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def index(
+    paths: Annotated[list[Path], typer.Argument(help="files or folders to index")],
+    store_dir: StoreOption = None,
+) -> None:
+    """Index budget documents (unchanged files are skipped; a changed file replaces its records)."""
+    from indexer.pipeline import Indexer, expand_paths
+    from indexer.vectors import LazyEmbeddings, VectorIndex, chroma_client
+
+    settings = settings_for(store_dir)
+    conn = open_store(settings, must_exist=False)
+    embedder = LazyEmbeddings(settings.embedding_model, settings.embedding_batch_size)
+    vectors = VectorIndex(chroma_client(settings), settings.collection, embedder)
+    indexer = Indexer(conn, vectors, settings.bm25_dir)
+    files = expand_paths(paths)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  console=errors, transient=True) as progress:
+        task = progress.add_task("indexing", total=len(files))
+        results = indexer.index(files, progress=lambda p: progress.advance(task))
+    report = RichTable("file", "status", "department", "year", "tables", "rows", "verified",
+                       "indicators", "projects", "facts", "chunks", "warnings")
+    for r in results:
+        if r.status == "indexed":
+            report.add_row(r.path.name, r.status, r.department, str(r.year),
+                           f"{r.tables_found}/{r.tables_listed}", str(r.rows),
+                           f"{r.rows_verified}/{r.rows_checkable}", str(r.indicators),
+                           str(r.projects), str(r.facts), str(r.chunks), str(len(r.warnings)))
+        else:
+            report.add_row(r.path.name, r.status, r.department or "", str(r.year or ""),
+                           *[""] * 8)
+    console.print(report)
+    for r in results:
+        for warning in r.warnings:
+            console.print(f"[yellow]warning[/yellow] {r.path.name}: {warning}", highlight=False)
+    failed = [r for r in results if r.status == "failed"]
+    for r in failed:
+        errors.print(f"[red]error[/red] {r.path}: {r.message}", highlight=False)
+    raise typer.Exit(1 if failed else 0)
+
+
+@app.command()
+def docs(store_dir: StoreOption = None) -> None:
+    """List the indexed documents."""
+    conn = open_store(settings_for(store_dir))
+    out = RichTable("doc_id", "department", "year", "level", "shape", "tables", "file")
+    for d in store.documents(conn):
+        found = len(store.tables(conn, d.doc_id))
+        out.add_row(d.doc_id, d.department, str(d.year), d.region_level, d.shape,
+                    f"{found}/{len(d.listed_tables)}", d.file_name)
+    console.print(out)
+
+
+@app.command()
+def tables(doc: str, store_dir: StoreOption = None) -> None:
+    """List the tables of one document (id, id prefix, file name or department)."""
+    conn = open_store(settings_for(store_dir))
+    document = _document(conn, doc)
+    out = RichTable("#", "number", "title", "rows", "verified", "lines", "note")
+    for k, t in enumerate(store.tables(conn, document.doc_id), start=1):
+        checked = [r for r in t.rows if r.verified is not None]
+        out.add_row(str(k), t.number or "", t.title, str(len(t.rows)),
+                    f"{sum(1 for r in checked if r.verified)}/{len(checked)}",
+                    f"{t.line_start}-{t.line_end}", t.empty_note or "")
+    console.print(f"{document.department} {document.year} ({document.doc_id})")
+    console.print(out)
+
+
+@app.command()
+def table(
+    doc: str,
+    table_ref: Annotated[str, typer.Argument(metavar="TABLE", help="number in `tables`, 预算NN表 or title")],
+    as_csv: Annotated[bool, typer.Option("--csv", help="print CSV")] = False,
+    store_dir: StoreOption = None,
+) -> None:
+    """Show one table with its rows and cells."""
+    conn = open_store(settings_for(store_dir))
+    document = _document(conn, doc)
+    all_tables = store.tables(conn, document.doc_id)
+    chosen = _pick_table(all_tables, table_ref)
+    header = ["行", "编码", "类别", *chosen.columns, "核对"]
+    body = []
+    for r in chosen.rows:
+        by_column = {c.column: c.text for c in r.cells}
+        check = {True: "✓", False: "✗", None: ""}[r.verified]
+        body.append([r.label, r.code or "", r.category or "", *[by_column.get(c, "") for c in chosen.columns], check])
+    if as_csv:
+        writer = csv.writer(sys.stdout)
+        writer.writerow(header)
+        writer.writerows(body)
+        return
+    out = RichTable(*header, title=f"{chosen.number or ''} {chosen.title}（单位：{chosen.unit}）")
+    for line in body:
+        out.add_row(*line)
+    console.print(out)
+    if chosen.empty_note:
+        console.print(chosen.empty_note)
+
+
+@app.command()
+def export(
+    fmt: Annotated[str, typer.Option("--format", help="jsonl or csv")] = "jsonl",
+    store_dir: StoreOption = None,
+) -> None:
+    """Print every table value as one fact per line, with its source."""
+    if fmt not in ("jsonl", "csv"):
+        errors.print(f"[red]error:[/red] unknown format {fmt!r}: use jsonl or csv")
+        raise typer.Exit(2)
+    conn = open_store(settings_for(store_dir))
+    facts = store.export_facts(conn)
+    if fmt == "jsonl":
+        for fact in facts:
+            sys.stdout.write(json.dumps(fact, ensure_ascii=False) + "\n")
+        return
+    writer = None
+    for fact in facts:
+        if writer is None:
+            writer = csv.DictWriter(sys.stdout, fieldnames=list(fact))
+            writer.writeheader()
+        writer.writerow(fact)
+
+
+def _document(conn, ref: str):
+    document = store.find_document(conn, ref)
+    if document is None:
+        errors.print(f"[red]error:[/red] no document matches {ref!r}; see `budgetqa docs`")
+        raise typer.Exit(1)
+    return document
+
+
+def _pick_table(all_tables, ref: str):
+    if ref.isdigit() and 1 <= int(ref) <= len(all_tables):
+        return all_tables[int(ref) - 1]
+    from indexer.layout import clean_title
+
+    wanted = clean_title(ref)
+    for t in all_tables:
+        if wanted in (t.number or "", t.title) or wanted in t.title:
+            return t
+    errors.print(f"[red]error:[/red] no table matches {ref!r}; see `budgetqa tables`")
+    raise typer.Exit(1)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,136 @@
+"""Find where each table of the 附件 starts and ends, and which tables the 目录 lists.
+
+Works on both text shapes: markdown-like exports ("## 2025 年部门收支预算表") and flattened PDF
+text ("预算 01表" on one line, "2023 年部门收支预算表" on the next).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from indexer.text import normalise, squeeze
+
+_NUMBER_LINE = re.compile(r"^预算(\d{1,2})表$")
+_ENUM = re.compile(r"^[-*]?\s*[一二三四五六七八九十]+[、.．]\s*")
+_YEAR_PREFIX = re.compile(r"^(\d{4})年度?")
+_YEAR_SUFFIX = re.compile(r"[(（]\d{4}年度?[)）]$")
+_NOT_TITLES = ("注", "备注", "部门名称", "单位名称", "附件", "说明")
+# words a table title ends with; "机关运行经费" is how the 2020 template lists its 机构运转 table
+_TITLE_END = re.compile(r"(表|机关运行经费)$")
+
+
+@dataclass(frozen=True)
+class TableSpan:
+    title: str  # normalised: no year, no markdown, no spaces ("部门收支预算表")
+    number: str | None  # "预算01表"
+    title_line: int  # 1-based
+    line_start: int  # first line of the table (the title or its number line)
+    line_end: int  # last line, inclusive
+
+
+def table_title(line: str) -> str | None:
+    """Return the normalised table title if this line is a table title, else None."""
+    t = squeeze(normalise(line).lstrip("#").strip().strip("*"))
+    if not t or len(t) > 40 or t.startswith(_NOT_TITLES):
+        return None
+    t = _YEAR_SUFFIX.sub("", t)
+    if not t.endswith("表") or "：" in t or ":" in t or "。" in t or "，" in t:
+        return None
+    return clean_title(t)
+
+
+def clean_title(text: str) -> str:
+    """Drop year, enumeration and place prefixes so titles compare across documents."""
+    t = squeeze(normalise(text).lstrip("#").strip().strip("*"))
+    t = _ENUM.sub("", t)
+    t = _YEAR_SUFFIX.sub("", t)
+    t = _YEAR_PREFIX.sub("", t)
+    for prefix in ("区级", "市级", "县级"):
+        if t.startswith(prefix):
+            t = t[len(prefix):]
+    t = re.sub(r"^洛阳市|^\S{0,12}?(?=部门（单位）|部门\(单位\))", "", t) if t.startswith("洛阳市") else t
+    t = _YEAR_PREFIX.sub("", t)
+    return t
+
+
+def number_label(line: str) -> str | None:
+    m = _NUMBER_LINE.match(squeeze(normalise(line)))
+    return f"预算{int(m.group(1)):02d}表" if m else None
+
+
+def attachment_start(lines: list[str]) -> int:
+    """Return the 0-based index of the last "附件" line (the tables follow it), or 0."""
+    start = 0
+    for i, line in enumerate(lines):
+        t = squeeze(normalise(line).lstrip("#").strip())
+        if t.startswith("附件") and i > start:
+            start = i
+    return start
+
+
+def find_tables(lines: list[str]) -> list[TableSpan]:
+    """Locate every table after the attachment heading, with its number and line range."""
+    begin = attachment_start(lines)
+    starts: list[tuple[int, str, str | None, int]] = []  # (title index, title, number, start index)
+    pending_number: tuple[int, str] | None = None
+    for i in range(begin + 1, len(lines)):
+        number = number_label(lines[i])
+        if number:
+            pending_number = (i, number)
+            # a number placed just after its title belongs to the title before it
+            if starts and starts[-1][2] is None and i - starts[-1][0] <= 3:
+                title_index, title, _, start = starts[-1]
+                starts[-1] = (title_index, title, number, start)
+                pending_number = None
+            continue
+        title = table_title(lines[i])
+        if title is None or not _table_follows(lines, i):
+            continue
+        number_here, start = None, i
+        if pending_number and i - pending_number[0] <= 3:
+            number_here, start = pending_number[1], pending_number[0]
+        pending_number = None
+        starts.append((i, title, number_here, start))
+    spans = []
+    for k, (title_index, title, number, start) in enumerate(starts):
+        end = starts[k + 1][3] - 1 if k + 1 < len(starts) else len(lines) - 1
+        spans.append(TableSpan(title, number, title_index + 1, start + 1, end + 1))
+    return spans
+
+
+def _table_follows(lines: list[str], i: int, window: int = 12) -> bool:
+    """A title heads a table only if table matter follows (a unit line, tab fields, numbers);
+    a 目录 entry is followed by more entries or headings."""
+    for line in lines[i + 1 : i + 1 + window]:
+        t = normalise(line)
+        if "\t" in line or re.search(r"单位\s*[:：]|名称|\d+\.\d{1,2}\b", t):
+            return True
+    return False
+
+
+def listed_tables(lines: list[str]) -> list[str]:
+    """Return the table titles the 目录 lists, in order (empty if there is no 目录).
+
+    The 目录 is the enumerated list ("一、部门收支预算表") after the first "附件" line that
+    comes before the tables; without one, the numbered tables ("预算01表") are the listing.
+    """
+    begin = attachment_start(lines)
+    listed: list[str] = []
+    for i, line in enumerate(lines):
+        t = squeeze(normalise(line).lstrip("#").strip())
+        if not t.startswith("附件"):
+            continue
+        for follow in lines[i + 1 : i + 80]:
+            item = squeeze(normalise(follow).lstrip("#").strip())
+            if not item:
+                continue
+            if not _ENUM.match(item.lstrip("-*")) or re.search(r"\d", item):
+                break  # the 目录's list follows its 附件 line directly
+            listed.append(clean_title(item.lstrip("-*")))
+        if len(listed) >= 3:
+            return listed
+        listed = []
+    return [
+        number for number in dict.fromkeys(number_label(line) for line in lines[begin:]) if number
+    ]

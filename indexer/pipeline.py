@@ -1,0 +1,203 @@
+"""The indexing pipeline: file → lines → metadata → sections, tables, indicators, facts → chunks
+→ fact store (one transaction per document) → Chroma and BM25.
+
+A file that fails is reported with its reason and leaves the store as it was.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from indexer import store
+from indexer.bm25 import BM25Index
+from indexer.chunks import build_chunks
+from indexer.indicators import parse_indicator_tables
+from indexer.layout import clean_title, find_tables, listed_tables
+from indexer.load import (
+    PDF_SUFFIXES,
+    TEXT_SUFFIXES,
+    NotABudgetDocument,
+    SourceText,
+    UnreadableFile,
+    file_sha256,
+    read_source,
+)
+from indexer.metadata import read_metadata
+from indexer.narrative import extract_facts
+from indexer.records import Document, ParsedDocument
+from indexer.sections import parse_sections
+from indexer.tables_flat import parse_flat_tables
+from indexer.tables_tsv import parse_tsv_tables
+from indexer.vectors import VectorIndex
+
+SUPPORTED = TEXT_SUFFIXES | PDF_SUFFIXES
+
+
+class TruncatedDocument(Exception):
+    """The document stops before its tables: the 目录 lists tables that are not there."""
+
+
+@dataclass
+class IndexResult:
+    path: Path
+    status: str  # "indexed", "unchanged", "failed"
+    doc_id: str | None = None
+    department: str | None = None
+    year: int | None = None
+    message: str | None = None  # why it failed
+    tables_found: int = 0
+    tables_listed: int = 0
+    rows: int = 0
+    rows_checkable: int = 0
+    rows_verified: int = 0
+    indicators: int = 0
+    projects: int = 0
+    facts: int = 0
+    chunks: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def parse_source(source: SourceText) -> ParsedDocument:
+    """Turn a file's lines into every record the store keeps."""
+    lines = source.lines
+    meta = read_metadata(lines)
+    doc_id = source.sha256[:16]
+    spans = find_tables(lines)
+    listed = listed_tables(lines)
+    warnings: list[str] = []
+    if listed and not spans:
+        raise TruncatedDocument(
+            f"the document appears truncated: its 目录 lists {len(listed)} tables but none follow"
+        )
+    document = Document(
+        doc_id=doc_id, file_name=source.path.name, path=str(source.path.resolve()),
+        sha256=source.sha256, title=meta.title, department=meta.department, year=meta.year,
+        region_level=meta.region_level, unit=meta.unit, shape=meta.shape,
+        line_count=len(lines), listed_tables=listed,
+    )
+    parse_tables = parse_tsv_tables if meta.shape == "tsv" else parse_flat_tables
+    tables, table_warnings = parse_tables(doc_id, lines, spans)
+    indicator_tables, indicators, indicator_warnings = parse_indicator_tables(
+        doc_id, lines, spans, meta.shape == "flat"
+    )
+    tables = sorted(tables + indicator_tables, key=lambda t: t.line_start)
+    warnings += table_warnings + indicator_warnings + missing_tables(listed, tables)
+    sections = parse_sections(doc_id, lines)
+    facts = extract_facts(doc_id, lines, sections)
+    chunks = build_chunks(document, sections, tables, indicators)
+    return ParsedDocument(
+        document=document, sections=sections, tables=tables, indicators=indicators,
+        facts=facts, chunks=chunks, warnings=warnings,
+    )
+
+
+def missing_tables(listed: list[str], tables: list) -> list[str]:
+    """Name the tables the 目录 lists that the document does not contain."""
+    found = {clean_title(t.number or t.title) for t in tables} | {clean_title(t.title) for t in tables}
+    missing = [name for name in listed if not any(_same_table(name, f) for f in found)]
+    return [f"目录列出但正文中未找到的表：{name}" for name in missing]
+
+
+def _same_table(listed: str, found: str) -> bool:
+    a, b = listed.replace("支出", ""), found.replace("支出", "")
+    return listed == found or a in b or b in a
+
+
+def expand_paths(paths: Iterable[Path]) -> list[Path]:
+    """Files as given, folders as their files (sorted, hidden ones skipped)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+        else:
+            files.append(path)
+    return files
+
+
+class Indexer:
+    """Indexes files into the fact store and the search indexes of one store directory."""
+
+    def __init__(self, conn: sqlite3.Connection, vectors: VectorIndex, bm25_dir: Path) -> None:
+        self.conn = conn
+        self.vectors = vectors
+        self.bm25_dir = bm25_dir
+
+    def index(
+        self, paths: Iterable[Path], progress: Callable[[Path], None] = lambda p: None
+    ) -> list[IndexResult]:
+        results = []
+        for path in expand_paths(paths):
+            results.append(self.index_file(path))
+            progress(path)
+        changed = any(r.status == "indexed" for r in results)
+        if self.reconcile() or changed or not (self.bm25_dir / "chunk_ids.json").exists():
+            self.rebuild_bm25()
+        return results
+
+    def index_file(self, path: Path) -> IndexResult:
+        result = IndexResult(path=path, status="failed")
+        try:
+            if not path.exists():
+                raise UnreadableFile("no such file")
+            if path.suffix.lower() in PDF_SUFFIXES:
+                raise UnreadableFile("PDF files are not supported yet; index its text export")
+            stored = store.documents_at_path(self.conn, str(path.resolve()))
+            same = store.document_by_sha(self.conn, file_sha256(path))
+            # unchanged: this path holds exactly this content, or the content is already stored
+            if same is not None and all(doc_id == same.doc_id for doc_id, _ in stored):
+                return self._unchanged(result, same)
+            parsed = parse_source(read_source(path))
+        except (UnreadableFile, NotABudgetDocument, TruncatedDocument) as error:
+            result.message = str(error)
+            return result
+        old = [doc_id for doc_id, _ in stored if doc_id != parsed.document.doc_id]
+        store.replace_document(self.conn, parsed, replaces=old)
+        self.vectors.delete_documents(old + [parsed.document.doc_id])
+        self.vectors.add(parsed.chunks)
+        store.set_search_state(self.conn, parsed.document.doc_id, "ready")
+        return summarise(result, parsed, "indexed")
+
+    def _unchanged(self, result: IndexResult, doc: Document) -> IndexResult:
+        result.status, result.doc_id = "unchanged", doc.doc_id
+        result.department, result.year = doc.department, doc.year
+        return result
+
+    def reconcile(self) -> bool:
+        """Repair Chroma after an interrupted run: re-add pending documents, drop orphans."""
+        pending = [r["doc_id"] for r in self.conn.execute(
+            "SELECT doc_id FROM documents WHERE search_state != 'ready'")]
+        known = {r["doc_id"] for r in self.conn.execute("SELECT doc_id FROM documents")}
+        orphans = sorted(self.vectors.doc_ids() - known)
+        if orphans:
+            self.vectors.delete_documents(orphans)
+        for doc_id in pending:
+            self.vectors.delete_documents([doc_id])
+            self.vectors.add(store.chunks(self.conn, doc_id))
+            store.set_search_state(self.conn, doc_id, "ready")
+        return bool(pending or orphans)
+
+    def rebuild_bm25(self) -> None:
+        words = [r[0] for r in self.conn.execute(
+            "SELECT label FROM rows UNION SELECT project FROM indicators WHERE project IS NOT NULL"
+            " UNION SELECT level3 FROM indicators")]
+        BM25Index.build(store.chunks(self.conn), words).save(self.bm25_dir)
+
+
+def summarise(result: IndexResult, parsed: ParsedDocument, status: str) -> IndexResult:
+    d = parsed.document
+    rows = [r for t in parsed.tables for r in t.rows]
+    result.status, result.doc_id, result.department, result.year = status, d.doc_id, d.department, d.year
+    result.tables_found = len(parsed.tables)
+    result.tables_listed = len(d.listed_tables)
+    result.rows = len(rows)
+    result.rows_checkable = sum(1 for r in rows if r.verified is not None)
+    result.rows_verified = sum(1 for r in rows if r.verified)
+    result.indicators = len(parsed.indicators)
+    result.projects = len({i.project for i in parsed.indicators if i.project})
+    result.facts = len(parsed.facts)
+    result.chunks = len(parsed.chunks)
+    result.warnings = parsed.warnings
+    return result

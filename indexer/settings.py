@@ -1,0 +1,44 @@
+"""One settings object, built at the edge (CLI, app) and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_MODEL_DIR = REPO_ROOT / "models" / "multilingual-e5-small"
+
+
+class Settings(BaseSettings):
+    """Read from BUDGETQA_* environment variables; defaults run offline and embedded."""
+
+    model_config = SettingsConfigDict(env_prefix="BUDGETQA_", extra="ignore")
+
+    store: Path = Path("budgetqa_store")
+    # a local sentence-transformers folder (built at set-up) or, where a hub is reachable,
+    # a hub name such as "intfloat/multilingual-e5-small"
+    embedding_model: str = str(DEFAULT_MODEL_DIR)
+    embedding_batch_size: int = 32
+    # Chroma: embedded PersistentClient in the store, or a server when chroma_host is set
+    chroma_host: str | None = None
+    chroma_port: int = 8000
+    collection: str = "budgetqa-chunks"
+    # optional LLM (OpenAI-compatible); off unless llm_model is set
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str = "not-needed"
+    llm_timeout: float = 20.0
+    llm_retries: int = 1
+
+    @property
+    def database(self) -> Path:
+        return self.store / "facts.sqlite"
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.store / "chroma"
+
+    @property
+    def bm25_dir(self) -> Path:
+        return self.store / "bm25"

@@ -1,0 +1,131 @@
+"""Dense search: the embedding model and Chroma, behind small adapters (langchain's Embeddings
+and Chroma vector store). Only this module imports chromadb and sentence-transformers."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from threading import Lock
+
+import chromadb
+from chromadb.config import Settings as ChromaSettings
+from langchain_chroma import Chroma
+from langchain_core.embeddings import Embeddings
+
+from indexer.records import Chunk
+from indexer.settings import Settings
+
+_clients: dict[str, chromadb.ClientAPI] = {}
+_lock = Lock()
+BATCH = 256
+
+
+class EmbeddingModelMissing(Exception):
+    """The embedding model folder is not there (set-up not run) or cannot be loaded."""
+
+
+def load_embedder(model: str, batch_size: int = 32) -> Embeddings:
+    """Load a sentence-transformers model through langchain, with e5's query/passage prompts."""
+    from langchain_huggingface import HuggingFaceEmbeddings
+
+    local = Path(model)
+    if local.is_absolute() or model.startswith("."):
+        if not (local / "modules.json").exists():
+            raise EmbeddingModelMissing(
+                f"embedding model not found at {local}: run `make setup` to prepare it"
+            )
+        # a local folder needs no hub; without this a missing file means a long network timeout
+        os.environ["HF_HUB_OFFLINE"] = "1"
+    embedder = HuggingFaceEmbeddings(
+        model_name=model,
+        model_kwargs={"device": "cpu"},
+        encode_kwargs={"normalize_embeddings": True, "batch_size": batch_size},
+        query_encode_kwargs={"normalize_embeddings": True},
+    )
+    prompts = getattr(embedder._client, "prompts", {}) or {}
+    if "query" in prompts and "passage" in prompts:  # e5 needs "query: " / "passage: " prefixes
+        embedder.encode_kwargs["prompt_name"] = "passage"
+        embedder.query_encode_kwargs["prompt_name"] = "query"
+    return embedder
+
+
+class LazyEmbeddings(Embeddings):
+    """Load the model on first use: checking unchanged files must not pay for loading it."""
+
+    def __init__(self, model: str, batch_size: int = 32) -> None:
+        self.model, self.batch_size = model, batch_size
+        self._embedder: Embeddings | None = None
+        self._lock = Lock()
+
+    def loaded(self) -> Embeddings:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = load_embedder(self.model, self.batch_size)
+            return self._embedder
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.loaded().embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.loaded().embed_query(text)
+
+
+def chroma_client(settings: Settings) -> chromadb.ClientAPI:
+    """One client per path per process (Chroma refuses a second with other settings)."""
+    chroma_settings = ChromaSettings(anonymized_telemetry=False)
+    if settings.chroma_host:
+        return chromadb.HttpClient(
+            host=settings.chroma_host, port=settings.chroma_port, settings=chroma_settings
+        )
+    key = str(settings.chroma_dir.resolve())
+    with _lock:
+        if key not in _clients:
+            settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+            _clients[key] = chromadb.PersistentClient(path=key, settings=chroma_settings)
+        return _clients[key]
+
+
+class VectorIndex:
+    """Chunks in a Chroma collection, searched by the embedding of a question."""
+
+    def __init__(self, client: chromadb.ClientAPI, collection: str, embedder: Embeddings) -> None:
+        self.store = Chroma(
+            client=client,
+            collection_name=collection,
+            embedding_function=embedder,
+            collection_metadata={"hnsw:space": "cosine"},
+        )
+
+    def add(self, chunks: list[Chunk]) -> None:
+        for start in range(0, len(chunks), BATCH):
+            batch = chunks[start : start + BATCH]
+            self.store.add_texts(
+                texts=[c.text for c in batch],
+                metadatas=[_metadata(c) for c in batch],
+                ids=[c.chunk_id for c in batch],
+            )
+
+    def delete_documents(self, doc_ids: list[str]) -> None:
+        for doc_id in doc_ids:
+            found = self.store.get(where={"doc_id": doc_id}, include=[])
+            if found["ids"]:
+                self.store.delete(ids=found["ids"])
+
+    def doc_ids(self) -> set[str]:
+        found = self.store.get(include=["metadatas"])
+        return {m["doc_id"] for m in found["metadatas"] if m}
+
+    def search(self, query: str, k: int = 10, doc_ids: list[str] | None = None) -> list[tuple[str, float]]:
+        """The closest chunks as (chunk_id, similarity), best first."""
+        where = {"doc_id": {"$in": doc_ids}} if doc_ids else None
+        hits = self.store.similarity_search_with_score(query, k=k, filter=where)
+        return [(doc.id, 1.0 - float(distance)) for doc, distance in hits]
+
+
+def _metadata(chunk: Chunk) -> dict[str, str | int]:
+    data = {
+        "doc_id": chunk.doc_id, "kind": chunk.kind, "department": chunk.department,
+        "year": chunk.year, "section": chunk.section, "table": chunk.table,
+        "line_start": chunk.line_start, "line_end": chunk.line_end, "page": chunk.page,
+    }
+    return {k: v for k, v in data.items() if v is not None}  # Chroma refuses None values

@@ -1,0 +1,72 @@
+"""Shared fixtures: the corpus, the embedding model, and one index of the corpus per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from indexer import store
+from indexer.settings import DEFAULT_MODEL_DIR, Settings
+from indexer.vectors import LazyEmbeddings, VectorIndex, chroma_client
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+# file name fragments of the five corpus documents
+CHANHE = "2025_洛阳市瀍河回族区行政审批和政务信息管理局_部门预算.txt"
+XIGONG_GOV = "2025_洛阳市西工区人民政府办公室_部门预算.txt"
+CITY_DATA = "2020_洛阳市政务服务和大数据管理局_部门预算.txt"
+XIGONG_DATA = "2023_洛阳市西工区政务服务和大数据管理局_部门预算.txt"
+XIGONG_STREET = "2023_洛阳市西工区西工街道办事处_部门预算.txt"
+
+
+@pytest.fixture(autouse=True)
+def _isolated_state(tmp_path, monkeypatch):
+    """Nothing a test does lands in the working directory's default store."""
+    monkeypatch.setenv("BUDGETQA_STORE", str(tmp_path / "store"))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory) -> Path:
+    """The embedding model folder: the one `make setup` prepared, else built here once."""
+    from indexer.model_build import build_model
+
+    prepared = Path(os.environ.get("BUDGETQA_MODEL_DIR", DEFAULT_MODEL_DIR))
+    if (prepared / ".complete").exists():
+        return prepared
+    return build_model(tmp_path_factory.mktemp("model") / "multilingual-e5-small")
+
+
+@pytest.fixture(scope="session")
+def embedder(model_dir):
+    return LazyEmbeddings(str(model_dir))
+
+
+def make_indexer(store_dir: Path, embedder):
+    from indexer.pipeline import Indexer
+
+    settings = Settings(store=store_dir, embedding_model=str(embedder.model))
+    conn = store.connect(settings.database)
+    vectors = VectorIndex(chroma_client(settings), settings.collection, embedder)
+    return Indexer(conn, vectors, settings.bm25_dir), settings
+
+
+@pytest.fixture(scope="session")
+def corpus_index(tmp_path_factory, embedder):
+    """The five corpus documents indexed once into a session store: (indexer, settings, results)."""
+    indexer, settings = make_indexer(tmp_path_factory.mktemp("corpus") / "store", embedder)
+    results = indexer.index([DATA])
+    return indexer, settings, results
+
+
+@pytest.fixture(scope="session")
+def corpus_conn(corpus_index):
+    return corpus_index[0].conn
+
+
+def doc_id_of(conn, file_name: str) -> str:
+    row = conn.execute("SELECT doc_id FROM documents WHERE file_name = ?", (file_name,)).fetchone()
+    assert row, f"{file_name} not indexed"
+    return row["doc_id"]

@@ -1,0 +1,98 @@
+"""Indexing into the store: no-op on unchanged files, replacement of changed ones, and an
+interrupted run that leaves the previous state readable."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from indexer import store
+from tests.conftest import CHANHE, DATA, make_indexer
+
+
+@pytest.fixture
+def one_document(tmp_path, embedder):
+    """A store holding one corpus document, indexed from a copy that tests may change."""
+    path = tmp_path / "docs" / CHANHE
+    path.parent.mkdir()
+    shutil.copy(DATA / CHANHE, path)
+    indexer, settings = make_indexer(tmp_path / "store", embedder)
+    [result] = indexer.index([path])
+    assert result.status == "indexed", result.message
+    return indexer, path, result
+
+
+def counts(conn) -> dict[str, int]:
+    return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+            for t in ("documents", "budget_tables", "rows", "cells", "indicators", "facts", "chunks")}
+
+
+def test_unchanged_file_is_a_no_op(one_document):
+    indexer, path, first = one_document
+    before = counts(indexer.conn)
+    [again] = indexer.index([path])
+    assert again.status == "unchanged" and again.doc_id == first.doc_id
+    assert counts(indexer.conn) == before
+
+
+def test_changed_file_replaces_its_records(one_document):
+    indexer, path, first = one_document
+    text = path.read_text(encoding="utf-8").replace("网络使用年租", "网络使用年度租金")
+    path.write_text(text, encoding="utf-8")
+    [second] = indexer.index([path])
+    assert second.status == "indexed" and second.doc_id != first.doc_id
+    docs = store.documents(indexer.conn)
+    assert [d.doc_id for d in docs] == [second.doc_id]
+    labels = {r[0] for r in indexer.conn.execute("SELECT label FROM rows")}
+    assert "网络使用年度租金" in labels and "网络使用年租" not in labels
+    assert indexer.vectors.doc_ids() == {second.doc_id}
+
+
+def test_failure_inside_the_transaction_keeps_the_previous_state(one_document, monkeypatch):
+    indexer, path, first = one_document
+    before = counts(indexer.conn)
+    path.write_text(path.read_text(encoding="utf-8").replace("智慧社区", "智慧小区"), encoding="utf-8")
+
+    def crash(*args, **kwargs):
+        raise KeyboardInterrupt("killed while writing")
+
+    monkeypatch.setattr(store, "_insert_table", crash)
+    with pytest.raises(KeyboardInterrupt):
+        indexer.index([path])
+    assert counts(indexer.conn) == before
+    assert [d.doc_id for d in store.documents(indexer.conn)] == [first.doc_id]
+
+
+def test_interrupted_search_update_is_repaired_on_the_next_run(one_document):
+    indexer, path, first = one_document
+    # as if the process died after the SQLite commit, before Chroma got the chunks
+    indexer.vectors.delete_documents([first.doc_id])
+    store.set_search_state(indexer.conn, first.doc_id, "pending")
+    [again] = indexer.index([path])
+    assert again.status == "unchanged"
+    assert indexer.vectors.doc_ids() == {first.doc_id}
+    assert indexer.conn.execute("SELECT search_state FROM documents").fetchone()[0] == "ready"
+
+
+def test_bad_files_fail_alone(one_document, tmp_path):
+    indexer, path, first = one_document
+    empty = tmp_path / "docs" / "empty.txt"
+    empty.write_bytes(b"")
+    truncated = tmp_path / "docs" / "truncated.txt"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    truncated.write_text("\n".join(lines[:170]), encoding="utf-8")  # stops before the 附件 tables
+    results = {r.path.name: r for r in indexer.index([tmp_path / "docs"])}
+    assert results[CHANHE].status == "unchanged"
+    assert results["empty.txt"].status == "failed" and "empty" in results["empty.txt"].message
+    assert results["truncated.txt"].status == "failed"
+    assert "truncated" in results["truncated.txt"].message
+    assert [d.doc_id for d in store.documents(indexer.conn)] == [first.doc_id]
+
+
+def test_store_migrations_are_numbered(tmp_path):
+    conn = store.connect(tmp_path / "s.sqlite")
+    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(store.MIGRATIONS)
+    conn.execute("PRAGMA user_version = 99")
+    with pytest.raises(store.StoreError, match="newer"):
+        store.migrate(conn)

@@ -60,24 +60,23 @@ def index(
                   console=errors, transient=True) as progress:
         task = progress.add_task("indexing", total=len(files))
         results = indexer.index(files, progress=lambda p: progress.advance(task))
-    report = RichTable("file", "status", "department", "year", "tables", "rows", "verified",
-                       "indicators", "projects", "facts", "chunks", "warnings")
+    # one plain line per file: messages must stay whole lines, whatever the terminal width
     for r in results:
         if r.status == "indexed":
-            report.add_row(r.path.name, r.status, r.department, str(r.year),
-                           f"{r.tables_found}/{r.tables_listed}", str(r.rows),
-                           f"{r.rows_verified}/{r.rows_checkable}", str(r.indicators),
-                           str(r.projects), str(r.facts), str(r.chunks), str(len(r.warnings)))
-        else:
-            report.add_row(r.path.name, r.status, r.department or "", str(r.year or ""),
-                           *[""] * 8)
-    console.print(report)
+            typer.echo(
+                f"indexed   {r.path.name}: {r.department} {r.year} | tables {r.tables_found}/"
+                f"{r.tables_listed} | rows {r.rows} (verified {r.rows_verified}/{r.rows_checkable})"
+                f" | indicators {r.indicators} ({r.projects} projects) | facts {r.facts}"
+                f" | chunks {r.chunks} | warnings {len(r.warnings)}"
+            )
+        elif r.status == "unchanged":
+            typer.echo(f"unchanged {r.path.name}: {r.department} {r.year}")
     for r in results:
         for warning in r.warnings:
-            console.print(f"[yellow]warning[/yellow] {r.path.name}: {warning}", highlight=False)
+            typer.echo(f"warning   {r.path.name}: {warning}")
     failed = [r for r in results if r.status == "failed"]
     for r in failed:
-        errors.print(f"[red]error[/red] {r.path}: {r.message}", highlight=False)
+        typer.echo(f"error     {r.path}: {r.message}", err=True)
     raise typer.Exit(1 if failed else 0)
 
 

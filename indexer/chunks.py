@@ -60,6 +60,10 @@ def row_text(row: Row) -> str:
     return f"{head}：{cells}" if cells else head
 
 
+def leaf_columns(table: Table) -> str:
+    return "、".join(dict.fromkeys(c.rsplit("/", 1)[-1] for c in table.columns))
+
+
 def table_chunks(doc: Document, table: Table) -> list[Chunk]:
     name = f"{table.number + ' ' if table.number else ''}{table.title}"
     header = f"{doc.department} {doc.year}年 | {name}（单位：{table.unit}）\n列：{'、'.join(table.columns)}"
@@ -71,8 +75,10 @@ def table_chunks(doc: Document, table: Table) -> list[Chunk]:
     for start in range(0, len(table.rows), ROWS_PER_CHUNK):
         group = table.rows[start : start + ROWS_PER_CHUNK]
         text = header + "\n" + "\n".join(row_text(r) for r in group)
+        labels = "、".join(dict.fromkeys(r.label for r in group))
+        dense = f"{doc.department} {doc.year}年 | {name}\n列：{leaf_columns(table)}\n行：{labels}"
         chunks.append(
-            _chunk(doc, "table", text, (table.table_id, start), table=table.title,
+            _chunk(doc, "table", text, (table.table_id, start), table=table.title, dense_text=dense,
                    line_start=group[0].line, line_end=group[-1].line, page=group[0].page)
         )
     return chunks

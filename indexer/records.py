@@ -136,6 +136,9 @@ class Chunk(Record):
     doc_id: str
     kind: Literal["section", "table"]
     text: str
+    # what the dense index embeds when it differs from `text`: a table's title, columns and
+    # row labels without the numbers (shorter, and numbers carry no meaning for embeddings)
+    dense_text: str | None = None
     department: str
     year: int
     section: str | None = None

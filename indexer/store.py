@@ -76,7 +76,8 @@ MIGRATIONS: list[str] = [
     );
     CREATE TABLE chunks (
         chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL REFERENCES documents ON DELETE CASCADE,
-        kind TEXT NOT NULL, text TEXT NOT NULL, department TEXT NOT NULL, year INTEGER NOT NULL,
+        kind TEXT NOT NULL, text TEXT NOT NULL, dense_text TEXT, department TEXT NOT NULL,
+        year INTEGER NOT NULL,
         section TEXT, table_title TEXT, line_start INTEGER NOT NULL, line_end INTEGER NOT NULL,
         page INTEGER
     );
@@ -159,8 +160,8 @@ def replace_document(conn: sqlite3.Connection, parsed: ParsedDocument, replaces:
               f.text, f.direction, f.quote, f.line, f.page) for f in parsed.facts],
         )
         conn.executemany(
-            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            [(c.chunk_id, c.doc_id, c.kind, c.text, c.department, c.year, c.section, c.table,
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+            [(c.chunk_id, c.doc_id, c.kind, c.text, c.dense_text, c.department, c.year, c.section, c.table,
               c.line_start, c.line_end, c.page) for c in parsed.chunks],
         )
 
@@ -307,6 +308,7 @@ def chunks(conn: sqlite3.Connection, doc_id: str | None = None) -> list[Chunk]:
     query = "SELECT * FROM chunks" + (" WHERE doc_id = ?" if doc_id else "") + " ORDER BY rowid"
     return [
         Chunk(chunk_id=r["chunk_id"], doc_id=r["doc_id"], kind=r["kind"], text=r["text"],
+              dense_text=r["dense_text"],
               department=r["department"], year=r["year"], section=r["section"],
               table=r["table_title"], line_start=r["line_start"], line_end=r["line_end"],
               page=r["page"])

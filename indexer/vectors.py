@@ -24,7 +24,7 @@ class EmbeddingModelMissing(Exception):
     """The embedding model folder is not there (set-up not run) or cannot be loaded."""
 
 
-def load_embedder(model: str, batch_size: int = 32) -> Embeddings:
+def load_embedder(model: str, batch_size: int = 4) -> Embeddings:
     """Load a sentence-transformers model through langchain, with e5's query/passage prompts."""
     from langchain_huggingface import HuggingFaceEmbeddings
 
@@ -52,7 +52,7 @@ def load_embedder(model: str, batch_size: int = 32) -> Embeddings:
 class LazyEmbeddings(Embeddings):
     """Load the model on first use: checking unchanged files must not pay for loading it."""
 
-    def __init__(self, model: str, batch_size: int = 32) -> None:
+    def __init__(self, model: str, batch_size: int = 4) -> None:
         self.model, self.batch_size = model, batch_size
         self._embedder: Embeddings | None = None
         self._lock = Lock()
@@ -100,7 +100,7 @@ class VectorIndex:
         for start in range(0, len(chunks), BATCH):
             batch = chunks[start : start + BATCH]
             self.store.add_texts(
-                texts=[c.text for c in batch],
+                texts=[c.dense_text or c.text for c in batch],
                 metadatas=[_metadata(c) for c in batch],
                 ids=[c.chunk_id for c in batch],
             )

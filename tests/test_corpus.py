@@ -33,12 +33,15 @@ def test_tables_found_against_the_table_of_contents(corpus_index, name, found, l
     assert (r.tables_found, r.tables_listed) == (found, listed)
 
 
+# 西工街道's 项目支出预算表 has 7 projects whose amounts (3.00, 3.00, 3.00, 0.02, 6.00 …) fit the
+# column totals in several ways (10.02 = 0.02+4.00+6.00 = 0.02+4.00+3.00+3.00): their 合计 is
+# certain, their split between 本年拨款 and 结转结余 is not, so they stay unverified (118/125)
 @pytest.mark.parametrize(("name", "share"), [
-    (CHANHE, 1.0), (XIGONG_GOV, 1.0), (CITY_DATA, 1.0), (XIGONG_DATA, 0.98), (XIGONG_STREET, 0.98),
+    (CHANHE, 1.0), (XIGONG_GOV, 1.0), (CITY_DATA, 1.0), (XIGONG_DATA, 1.0), (XIGONG_STREET, 0.94),
 ])
 def test_rows_verified_by_their_sums(corpus_index, name, share):
     r = result_for(corpus_index, name)
-    assert r.rows_checkable > 20
+    assert r.rows_checkable >= 16
     assert r.rows_verified / r.rows_checkable >= share
 
 

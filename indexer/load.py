@@ -26,6 +26,8 @@ class SourceText:
     sha256: str
     encoding: str
     lines: list[str]  # lines[i] is line i + 1
+    pages: list[int] | None = None  # pages[i] is the page of lines[i] (PDFs only)
+    page_count: int | None = None
 
 
 def file_sha256(path: Path) -> str:

@@ -27,6 +27,7 @@ from indexer.load import (
 )
 from indexer.metadata import read_metadata
 from indexer.narrative import extract_facts
+from indexer.pdf import read_pdf
 from indexer.records import Document, ParsedDocument
 from indexer.sections import parse_sections
 from indexer.tables_flat import parse_flat_tables
@@ -75,9 +76,11 @@ def parse_source(source: SourceText) -> ParsedDocument:
     document = Document(
         doc_id=doc_id, file_name=source.path.name, path=str(source.path.resolve()),
         sha256=source.sha256, title=meta.title, department=meta.department, year=meta.year,
-        region_level=meta.region_level, unit=meta.unit, shape=meta.shape,
-        line_count=len(lines), listed_tables=listed,
+        region_level=meta.region_level, unit=meta.unit,
+        shape="pdf" if source.pages is not None else meta.shape,
+        line_count=len(lines), page_count=source.page_count, listed_tables=listed,
     )
+    # a PDF's lines are tab-separated where its tables are ruled, flattened where they are not
     parse_tables = parse_tsv_tables if meta.shape == "tsv" else parse_flat_tables
     tables, table_warnings = parse_tables(doc_id, lines, spans)
     indicator_tables, indicators, indicator_warnings = parse_indicator_tables(
@@ -87,11 +90,33 @@ def parse_source(source: SourceText) -> ParsedDocument:
     warnings += table_warnings + indicator_warnings + missing_tables(listed, tables)
     sections = parse_sections(doc_id, lines)
     facts = extract_facts(doc_id, lines, sections)
-    chunks = build_chunks(document, sections, tables, indicators)
-    return ParsedDocument(
+    parsed = ParsedDocument(
         document=document, sections=sections, tables=tables, indicators=indicators,
-        facts=facts, chunks=chunks, warnings=warnings,
+        facts=facts, warnings=warnings,
     )
+    if source.pages is not None:
+        assign_pages(parsed, source.pages)
+    parsed.chunks = build_chunks(document, sections, tables, indicators)
+    return parsed
+
+
+def assign_pages(parsed: ParsedDocument, pages: list[int]) -> None:
+    """Set the page of every record from the page of its (1-based) source line."""
+    def page(line: int) -> int | None:
+        return pages[min(max(line, 1), len(pages)) - 1] if pages else None
+
+    for section in parsed.sections:
+        section.page = page(section.line_start)
+    for table in parsed.tables:
+        table.page = page(table.line_start)
+        for row in table.rows:
+            row.page = page(row.line)
+            for cell in row.cells:
+                cell.page = page(cell.line)
+    for record in [*parsed.indicators, *parsed.facts]:
+        record.page = page(record.line)
+    for chunk in parsed.chunks:
+        chunk.page = page(chunk.line_start)
 
 
 def missing_tables(listed: list[str], tables: list) -> list[str]:
@@ -142,14 +167,13 @@ class Indexer:
         try:
             if not path.exists():
                 raise UnreadableFile("no such file")
-            if path.suffix.lower() in PDF_SUFFIXES:
-                raise UnreadableFile("PDF files are not supported yet; index its text export")
             stored = store.documents_at_path(self.conn, str(path.resolve()))
             same = store.document_by_sha(self.conn, file_sha256(path))
             # unchanged: this path holds exactly this content, or the content is already stored
             if same is not None and all(doc_id == same.doc_id for doc_id, _ in stored):
                 return self._unchanged(result, same)
-            parsed = parse_source(read_source(path))
+            pdf = path.suffix.lower() in PDF_SUFFIXES
+            parsed = parse_source(read_pdf(path) if pdf else read_source(path))
         except (UnreadableFile, NotABudgetDocument, TruncatedDocument) as error:
             result.message = str(error)
             return result

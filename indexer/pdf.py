@@ -1,0 +1,293 @@
+"""Read a budget PDF into the same lines as a text export, with the page of every line.
+
+Pages whose tables are ruled (pdfplumber finds their grid) give their tables as tab-separated
+lines, the shape `tables_tsv` parses: merged cells become empty fields, a line break inside a cell
+is undone ("125.0\\n5" → "125.05", "工资福利\\n支出" → "工资福利支出"). A table continued on the
+next page is joined: a repeated header row is dropped and a row broken by the page break is
+rejoined. Pages without ruled tables keep pypdf's text, the flattened shape that `tables_flat`
+reconstructs by arithmetic. A PDF that cannot be read whole is refused with a named reason.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pdfplumber
+import pypdf
+from pypdf.errors import PdfReadError
+
+from indexer.load import SourceText, UnreadableFile
+from indexer.text import normalise, parse_number, squeeze
+
+MAX_PAGES = 500
+_TEXT_MIN_CHARS = 10  # fewer characters than this on every page: images only, no text layer
+_CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef（）“”、，。：；]")
+_NUMERIC_CELL = re.compile(r"^[-−]?[\d,]*\.?\d+%?$")
+_ROW_START = re.compile(r"^([(（]?[一二三四五六七八九十]+[)）、]|\d+[.、．]|\d{3,}$|其中)")
+_FOOTER = re.compile(r"^[-—–]?\s*\d{1,4}\s*[-—–]?$|^第\s*\d+\s*页")
+_EDGE_MARGIN = 60  # points: text this close to the page edge is a running header or footer
+
+
+class UnreadablePDF(UnreadableFile):
+    """The PDF cannot be read whole: encrypted, corrupt or truncated, no pages, too many pages."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        super().__init__(f"{path.name}: {problem}")
+        self.file_name, self.problem = path.name, problem
+
+
+class ScannedPDF(UnreadablePDF):
+    """The PDF has pages but no text layer: scanned images that need OCR first."""
+
+
+@dataclass
+class _Continuation:
+    """The table that ended the previous page, for joining its continuation."""
+
+    width: int
+    header: list[list[str]]  # the table's header rows, cells squeezed
+    last_index: int  # index in the output lines of its last row
+    last_cells: list[str]
+    has_data: bool  # a row below the header (stubs of header rows are harder to tell)
+    rows: int  # rows of the table so far
+
+
+@dataclass
+class _PageOut:
+    lines: list[str] = field(default_factory=list)
+    continuation: _Continuation | None = None
+
+
+def read_pdf(path: Path, max_pages: int = MAX_PAGES) -> SourceText:
+    """Read a PDF's text and ruled tables as lines, each with its page number.
+
+    Args:
+        path: the PDF file.
+        max_pages: refuse longer files (a budget disclosure has a few dozen pages).
+
+    Returns:
+        A SourceText whose `lines` look like a text export (tables as tab-separated lines)
+        and whose `pages[i]` is the 1-based page of `lines[i]`.
+
+    Raises:
+        UnreadablePDF: encrypted, corrupt or truncated, no pages, or more than `max_pages`.
+        ScannedPDF: no text layer (scanned images): it needs OCR.
+    """
+    data = path.read_bytes()
+    reader = _open(path, data, max_pages)
+    lines: list[str] = []
+    pages: list[int] = []
+    text_pages = 0
+    previous: _Continuation | None = None
+    try:
+        with pdfplumber.open(path, password="") as pdf:
+            for number, (page, plumbed) in enumerate(zip(reader.pages, pdf.pages), start=1):
+                out = _read_page(page, plumbed, previous, lines)
+                previous = out.continuation
+                if sum(len(squeeze(line)) for line in out.lines) >= _TEXT_MIN_CHARS:
+                    text_pages += 1
+                lines += out.lines
+                pages += [number] * len(out.lines)
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError, RecursionError) as error:
+        raise UnreadablePDF(path, f"corrupt PDF: a page cannot be read ({error})") from error
+    except Exception as error:  # pdfminer raises its own types for broken streams
+        if type(error).__module__.startswith(("pdfminer", "pdfplumber", "pypdf")):
+            raise UnreadablePDF(path, f"corrupt PDF: a page cannot be read ({error})") from error
+        raise
+    if text_pages == 0:
+        raise ScannedPDF(path, f"no text layer on any of its {len(reader.pages)} pages "
+                               "(scanned images?): it needs OCR before it can be indexed")
+    return SourceText(path, hashlib.sha256(data).hexdigest(), "pdf", lines, pages=pages,
+                      page_count=len(reader.pages))
+
+
+def _open(path: Path, data: bytes, max_pages: int) -> pypdf.PdfReader:
+    """Open with pypdf and refuse what cannot be read whole."""
+    if not data:
+        raise UnreadablePDF(path, "the file is empty")
+    if b"%PDF-" not in data[:1024]:
+        raise UnreadablePDF(path, "not a PDF file (no %PDF header)")
+    if b"%%EOF" not in data[-2048:]:
+        raise UnreadablePDF(path, "truncated or corrupt PDF (no end-of-file marker)")
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # recoverable-damage chatter
+    try:
+        reader = pypdf.PdfReader(path, strict=False)
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise UnreadablePDF(path, "the PDF is encrypted (password-protected); "
+                                      "save an unprotected copy and index that")
+        count = len(reader.pages)
+    except UnreadablePDF:
+        raise
+    except Exception as error:  # pypdf raises many types for damaged files
+        raise UnreadablePDF(path, f"corrupt or truncated PDF ({type(error).__name__}: {error})"
+                            ) from error
+    if count == 0:
+        raise UnreadablePDF(path, "the PDF has no pages")
+    if count > max_pages:
+        raise UnreadablePDF(path, f"the PDF has {count} pages, more than the limit of {max_pages}")
+    return reader
+
+
+def _read_page(page: pypdf.PageObject, plumbed, previous: _Continuation | None,
+               done: list[str]) -> _PageOut:
+    """One page as lines: pypdf text, or pdfplumber text around tab-separated tables."""
+    tables = _ruled_tables(plumbed)
+    if not tables:
+        return _PageOut(page.extract_text().split("\n"))
+    boxes = [t.bbox for t in tables]
+    outside = plumbed.filter(lambda obj: obj.get("object_type") != "char"
+                             or not any(_inside(obj, box) for box in boxes))
+    items: list[tuple[float, str, object]] = [
+        (line["top"], "text", line["text"]) for line in outside.extract_text_lines()]
+    items += [(t.bbox[1], "table", t) for t in tables]
+    items.sort(key=lambda item: item[0])
+    height = float(plumbed.height)
+    out = _PageOut()
+    for k, (top, kind, item) in enumerate(items):
+        if kind == "text":
+            out.lines.append(str(item))
+            continue
+        rows = [[_cell_text(c) for c in row] for row in item.extract()]  # type: ignore[attr-defined]
+        rows = [row for row in rows if any(row)]
+        if not rows:
+            continue
+        first_on_page = all(_is_margin(items[j], height) for j in range(k))
+        last_on_page = all(_is_margin(items[j], height) for j in range(k + 1, len(items)))
+        start = len(done) + len(out.lines)
+        if first_on_page and previous and previous.width == len(rows[0]):
+            rows = _join_continuation(rows, previous, done, out)
+            header = previous.header
+        else:
+            header = _header_rows(rows)
+        out.lines += ["\t".join(row) for row in rows]
+        if last_on_page and rows:
+            has_data = any(_has_number(row) for row in rows) or bool(
+                previous and first_on_page and previous.has_data) or len(rows) > len(header)
+            count = len(rows) + (previous.rows if previous and first_on_page else 0)
+            out.continuation = _Continuation(len(rows[0]), header, start + len(rows) - 1,
+                                             rows[-1], has_data, count)
+        elif not rows and previous and first_on_page:
+            out.continuation = previous  # a page holding only a repeated header
+    return out
+
+
+def _ruled_tables(plumbed) -> list:
+    """pdfplumber's ruled tables of at least two columns (one row: the rest is on another page)."""
+    if not (plumbed.lines or plumbed.rects):
+        return []  # no drawn lines: no ruled table, and find_tables is the slow part
+    found = []
+    for table in plumbed.find_tables({"explicit_horizontal_lines": _open_ends(plumbed)}):
+        rows = table.rows
+        if rows and max(len(r.cells) for r in rows) >= 2:
+            found.append(table)
+    return found
+
+
+def _open_ends(plumbed) -> list[float]:
+    """Where ruled columns end without a closing line: the page break cut the row, and
+    some producers then draw no border; close it so the cut row is still read."""
+    horizontal = [round(e["top"]) for e in plumbed.edges if e["orientation"] == "h"]
+    ends = {round(y) for e in plumbed.edges if e["orientation"] == "v"
+            for y in (e["top"], e["bottom"])}
+    return sorted(y for y in ends if not any(abs(y - h) <= 1 for h in horizontal))
+
+
+def _inside(obj: dict, box: tuple[float, float, float, float]) -> bool:
+    x0, top, x1, bottom = box
+    mid_x, mid_y = (obj["x0"] + obj["x1"]) / 2, (obj["top"] + obj["bottom"]) / 2
+    return x0 <= mid_x <= x1 and top <= mid_y <= bottom
+
+
+def _is_margin(item: tuple[float, str, object], height: float) -> bool:
+    """A running header or footer line (page number) near the page edge."""
+    top, kind, value = item
+    if kind != "text":
+        return False
+    near_edge = top < _EDGE_MARGIN or top > height - _EDGE_MARGIN
+    return near_edge and bool(_FOOTER.match(squeeze(str(value))) or len(squeeze(str(value))) <= 3)
+
+
+def join_wrapped(parts: list[str]) -> str:
+    """Undo line breaks: none between CJK characters or inside a number, else a space."""
+    parts = [p.strip() for p in parts if p.strip()]
+    if not parts:
+        return ""
+    glued = "".join(parts)
+    if _NUMERIC_CELL.match(glued) and parse_number(glued.rstrip("%")) is not None:
+        return glued
+    out = parts[0]
+    for part in parts[1:]:
+        cjk = _CJK.match(out[-1]) or _CJK.match(part[0])
+        out += part if cjk or (out[-1].isdigit() and part[0] in ".%") else " " + part
+    return out
+
+
+def _cell_text(cell: str | None) -> str:
+    """A cell's text on one line: merged (None) and empty cells are empty fields."""
+    if not cell:
+        return ""
+    return join_wrapped(cell.replace("\t", " ").split("\n"))
+
+
+def _has_number(row: list[str]) -> bool:
+    return any(parse_number(c) is not None for c in row if c)
+
+
+def _header_rows(rows: list[list[str]]) -> list[list[str]]:
+    """The rows before the first row holding a number: the table's header."""
+    header = []
+    for row in rows:
+        if _has_number(row):
+            break
+        header.append([squeeze(normalise(c)) for c in row])
+    return header if len(header) < len(rows) else header[:4]
+
+
+def _join_continuation(rows: list[list[str]], previous: _Continuation, done: list[str],
+                       out: _PageOut) -> list[list[str]]:
+    """Drop a repeated header; merge a stub row into the row the page break cut."""
+    while rows and not _has_number(rows[0]) and [squeeze(normalise(c)) for c in rows[0]] in (
+            previous.header):
+        rows = rows[1:]
+    # a cut header row is told from the next header row only when it stood alone
+    if rows and (previous.has_data or previous.rows == 1) and _is_stub(rows[0],
+                                                                       previous.last_cells):
+        merged = [join_wrapped([a, b]) for a, b in zip(previous.last_cells, rows[0])]
+        if previous.last_index < len(done):
+            done[previous.last_index] = "\t".join(merged)
+        else:
+            out.lines[previous.last_index - len(done)] = "\t".join(merged)
+        rows = rows[1:]
+        previous.last_cells = merged
+    return rows
+
+
+def _is_stub(row: list[str], last: list[str]) -> bool:
+    """The rest of a row the page break cut: its text continues cells of the last row.
+
+    A stub fills fewer columns than the last row, and only columns where the last row has
+    long text (numbers may sit in either piece, never in both); its text does not open a row
+    (no code, enumeration or total).
+    """
+    filled = [k for k, c in enumerate(row) if c]
+    if not filled or len(row) != len(last):
+        return False
+    if set(filled) >= {k for k, c in enumerate(last) if c}:
+        return False  # fills every column the last row fills: a whole row
+    longest = max(len(c) for c in last)
+    for k in filled:
+        number = parse_number(row[k]) is not None
+        if number and last[k]:
+            return False  # a number in both pieces: two rows
+        if not number and (not last[k] or parse_number(last[k]) is not None):
+            return False  # text under an empty or numeric cell: a row of its own
+        if not number and (_ROW_START.match(squeeze(row[k])) or squeeze(row[k]) in (
+                "合计", "小计", "总计")):
+            return False
+        if not number and len(last[k]) < longest / 2:
+            return False  # a page break cuts the tallest cells of a row, not its short ones
+    return any(parse_number(row[k]) is None for k in filled)

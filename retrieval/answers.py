@@ -1,0 +1,246 @@
+"""Answers about one document, one intent each: lookup, share, count, previous year, ranking,
+average, difference. Every number comes from the store or from arithmetic on it, with its formula."""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.compose import answer, num, show, who
+from retrieval.facts import DocFacts, Project
+from retrieval.lookup import MEASURES, breakdown, find_project, item_figure, row_amount
+from retrieval.records import Answer, Figure
+from retrieval.understand import Question, items_in
+
+# which measure a share is "of" when the question does not say
+SHARE_BASE = {"人员经费": "基本支出", "公用经费": "基本支出", "基本支出": "支出总计", "项目支出": "支出总计"}
+
+
+def targets(q: Question, df: DocFacts) -> list[str]:
+    """The items a question asks about: the document's own names first, then the lexicon's."""
+    items = items_in(q, df)
+    for term in q.plain_terms:
+        if term not in items and term != "车辆":
+            items.append(term)
+    for measure in MEASURES:
+        if measure in q.squeezed and measure not in items:
+            items.append(measure)
+    return items
+
+
+def figures_for(df: DocFacts, items: list[str]) -> list[Figure]:
+    out: list[Figure] = []
+    for item in items:
+        figure = item_figure(df, item)
+        if figure and all(f.citation != figure.citation for f in out):
+            out.append(figure)
+    return out
+
+
+def lookup(q: Question, df: DocFacts) -> Answer | None:
+    figures = figures_for(df, targets(q, df))
+    if not figures:
+        return None
+    if len(figures) > 1 and re.search(r"总共|一共|合计|加起来|共花|总计", q.squeezed):
+        return total_of(q, df, figures)
+    main = figures[0]
+    text = f"{who(df.document)}{main.label}为{show(main)}"
+    extra: list[Figure] = []
+    rows = df.find_rows(main.label)
+    if rows and main.citation.table and main.citation.table.endswith(rows[0].table.title):
+        extra = breakdown(df, rows[0])
+        if extra:
+            text += "，其中" + "、".join(f"{f.label}{show(f)}" for f in extra)
+    for other in figures[1:3]:
+        text += f"；{other.label}为{show(other)}"
+    share = share_fact(df, main.label) if q.has("share") else None
+    if share:
+        text += f"，占{show(share)}"
+        extra.append(share)
+    return answer(q.text, text + "。", [main, *extra, *figures[1:3]], main.value, main.unit,
+                  intent="lookup")
+
+
+def total_of(q: Question, df: DocFacts, figures: list[Figure]) -> Answer:
+    total = round(sum(f.value for f in figures), 2)
+    formula = " + ".join(num(f.value) for f in figures) + f" = {num(total)}"
+    parts = "、".join(f"{f.label}{show(f)}" for f in figures)
+    text = f"{who(df.document)}{parts}，合计{num(total)}万元（{formula}）。"
+    return answer(q.text, text, figures, total, "万元", computation=formula, intent="sum")
+
+
+def share_fact(df: DocFacts, subject: str) -> Figure | None:
+    facts = df.narrative(subject, kind="share")
+    return df.fact_figure(facts[0], label=f"{subject}占比") if facts else None
+
+
+def share(q: Question, df: DocFacts) -> Answer | None:
+    items = targets(q, df)
+    if not items:
+        return None
+    part = item_figure(df, items[0])
+    if part is None:
+        return None
+    base_name = items[1] if len(items) > 1 else base_for(q, df, items[0])
+    base = item_figure(df, base_name) if base_name else None
+    if base is None or not base.value:
+        return None
+    ratio = round(part.value / base.value * 100, 2)
+    formula = f"{num(part.value)} ÷ {num(base.value)} × 100% = {num(ratio)}%"
+    text = (f"{who(df.document)}{part.label}{show(part)}，占{base.label}（{show(base)}）的{num(ratio)}%"
+            f"（{formula}）。")
+    return answer(q.text, text, [part, base], ratio, "%", computation=formula, intent="share")
+
+
+def base_for(q: Question, df: DocFacts, item: str) -> str | None:
+    if item in SHARE_BASE:
+        return SHARE_BASE[item]
+    if find_project(df, item) is not None:
+        return "项目支出"
+    return "支出总计"
+
+
+def count(q: Question, df: DocFacts) -> Answer | None:
+    if re.search(r"车", q.squeezed):
+        return vehicles(q, df)
+    if "项目" not in q.squeezed:
+        return None
+    projects = df.projects
+    unit = next((u for u in {p.unit for p in projects if p.unit} if _mentions(q, u)), None)
+    kind = next((c for c in {p.category for p in projects if p.category} if c in q.squeezed), None)
+    chosen = [p for p in projects if (unit is None or p.unit == unit) and (kind is None or p.category == kind)]
+    if unit is None and kind is None:
+        chosen = projects
+    if not chosen:
+        return None
+    total = round(sum(p.amount for p in chosen), 2)
+    formula = " + ".join(num(p.amount) for p in chosen) + f" = {num(total)}（{len(chosen)}项）"
+    scope = "".join(x for x in (unit, kind) if x)
+    listing = "、".join(f"{p.name}{num(p.amount)}" for p in chosen)
+    text = (f"{who(df.document)}{scope}项目支出预算表列出{len(chosen)}个{kind or ''}项目，"
+            f"合计{num(total)}万元：{listing}。")
+    figures = [row_amount(df, p.ref, p.name) for p in chosen]
+    return answer(q.text, text, [f for f in figures if f], len(chosen), "个", computation=formula,
+                  intent="count")
+
+
+def _mentions(q: Question, unit: str) -> bool:
+    """The question names this budget unit (by its name without the place prefix)."""
+    core = re.sub(r"^.*?(市|区|县)", "", unit)
+    return bool(core) and len(core) >= 3 and core in q.squeezed
+
+
+def vehicles(q: Question, df: DocFacts) -> Answer | None:
+    facts = [f for f in df.facts if f.kind == "count" and f.unit == "辆"]
+    total = next((f for f in facts if f.subject == "车辆"), None)
+    if total is None:
+        return None
+    official = next((f for f in facts if f.subject == "一般公务用车"), None)
+    figures = [df.fact_figure(total, "车辆")] + ([df.fact_figure(official, "一般公务用车")] if official else [])
+    asks_official = bool(re.search(r"公车|公务车|公务用车", q.squeezed))
+    head = figures[1] if asks_official and official else figures[0]
+    yes_no = ""
+    if re.search(r"有没有|有吗|是否有", q.squeezed):
+        yes_no = "没有。" if head.value == 0 else "有。"
+    text = f"{yes_no}{who(df.document)}共有车辆{num(total.value, 0)}辆"
+    if official:
+        text += f"，其中一般公务用车{num(official.value, 0)}辆"
+    text += f"。原文：{total.quote}"
+    return answer(q.text, text, figures, head.value, "辆", intent="count")
+
+
+def previous_year(q: Question, df: DocFacts) -> Answer | None:
+    """A previous-year figure from a stated change: current ∓ change."""
+    items = targets(q, df) or ["收支总计"]
+    for item in items:
+        subject = "收支总计" if item in ("收入总计", "支出总计", "收支总计") else item
+        change = next((f for f in df.facts if f.kind == "change_amount" and f.subject == subject), None)
+        current = item_figure(df, "收入总计" if subject == "收支总计" else subject)
+        if change is None or current is None:
+            continue
+        sign = -1 if change.direction == "增加" else 1
+        before = round(current.value + sign * change.value, 2)
+        op = "−" if sign < 0 else "+"
+        formula = f"{num(current.value)} {op} {num(change.value)} = {num(before)}"
+        percent = next((f for f in df.facts if f.kind == "change_percent" and f.subject == subject), None)
+        check = ""
+        figures = [current, df.fact_figure(change, f"{subject}{change.direction}额")]
+        if percent and before:
+            check = f"；校验 {num(change.value)} ÷ {num(before)} = {num(change.value / before * 100)}%"
+            figures.append(df.fact_figure(percent, f"{subject}{change.direction}幅度"))
+        year = df.document.year - 1
+        text = (f"按文件所述{change.direction}额推算，{df.document.department}{year}年{subject}为"
+                f"{num(before)}万元（{formula}{check}）。")
+        return answer(q.text, text, figures, before, "万元", computation=formula + check,
+                      intent="previous_year")
+    return None
+
+
+def rank(q: Question, df: DocFacts) -> Answer | None:
+    if "项目" not in q.squeezed or not df.projects:
+        return None
+    smallest = bool(re.search(r"最小|最少|最低", q.squeezed))
+    chosen: Project = (min if smallest else max)(df.projects, key=lambda p: p.amount)
+    figure = row_amount(df, chosen.ref, chosen.name)
+    word = "最小" if smallest else "最大"
+    text = f"{who(df.document)}金额{word}的项目是{chosen.name}，{num(chosen.amount)}万元"
+    figures = [figure] if figure else []
+    if q.has("share"):
+        base = item_figure(df, "项目支出")
+        if base and base.value:
+            ratio = round(chosen.amount / base.value * 100, 2)
+            formula = f"{num(chosen.amount)} ÷ {num(base.value)} × 100% = {num(ratio)}%"
+            text += f"，占项目支出{show(base)}的{num(ratio)}%（{formula}）。"
+            return answer(q.text, text, figures + [base], ratio, "%", computation=formula, intent="rank")
+    return answer(q.text, text + "。", figures, chosen.amount, "万元", intent="rank")
+
+
+def average(q: Question, df: DocFacts) -> Answer | None:
+    """Per-person cost: an amount divided by a head count written in the item's name or indicators."""
+    for item in targets(q, df):
+        project = find_project(df, item)
+        figure = item_figure(df, item)
+        if figure is None:
+            continue
+        name = project.name if project else item
+        m = re.search(r"(\d+)\s*人", name)
+        people = int(m.group(1)) if m else None
+        cited = []
+        if people is None:
+            for ind in df.indicators:
+                if ind.project and project and ind.project == project.name and ind.unit == "人" and ind.number:
+                    people, cited = int(ind.number), [df.cite_indicator(ind)]
+                    break
+        if not people:
+            continue
+        per = round(figure.value / people, 2)
+        formula = f"{num(figure.value)} ÷ {people} = {num(per)}"
+        text = f"{who(df.document)}{name}{show(figure)}，按{people}人计，平均每人约{num(per)}万元（{formula}）。"
+        return answer(q.text, text, [figure], per, "万元/人", computation=formula, citations=cited,
+                      intent="average")
+    return None
+
+
+def difference(q: Question, df: DocFacts) -> Answer | None:
+    """The same item in two tables, or two items, subtracted."""
+    items = targets(q, df)
+    tables = [t.title for t in df.tables if t.title.replace("预算表", "") in q.squeezed or t.title in q.squeezed]
+    if len(items) == 1 and len(tables) >= 2:
+        figures = [f for f in (_in_table(df, items[0], t) for t in tables[:2]) if f]
+    else:
+        figures = figures_for(df, items[:2])
+    if len(figures) < 2:
+        return None
+    a, b = sorted(figures[:2], key=lambda f: -f.value)
+    diff = round(a.value - b.value, 2)
+    formula = f"{num(a.value)} − {num(b.value)} = {num(diff)}"
+    text = (f"{who(df.document)}{a.label}{show(a)}，{b.label}{show(b)}，前者多{num(diff)}万元"
+            f"（{formula}）。")
+    return answer(q.text, text, [a, b], diff, "万元", computation=formula, intent="difference")
+
+
+def _in_table(df: DocFacts, item: str, title: str) -> Figure | None:
+    for ref in df.find_rows(item, table_keyword=title):
+        figure = row_amount(df, ref, label=f"{title}中的{ref.label}")
+        if figure:
+            return figure
+    return None

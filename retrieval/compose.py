@@ -1,0 +1,62 @@
+"""Writing answers: numbers with their units, formulas, and the Answer record."""
+
+from __future__ import annotations
+
+from indexer.records import Document
+from retrieval.records import Answer, Citation, Figure
+
+
+def num(value: float, places: int = 2) -> str:
+    """Format an amount as the documents do: two decimals, no trailing noise for counts."""
+    if float(value).is_integer() and places == 0:
+        return str(int(value))
+    return f"{value:.{places}f}"
+
+
+def show(figure: Figure) -> str:
+    """A figure with its unit: "293.88万元", "3辆", "22.46%"."""
+    if figure.unit == "万元":
+        return f"{num(figure.value)}万元"
+    if figure.unit == "%":
+        return f"{num(figure.value)}%"
+    return f"{num(figure.value, 0) if float(figure.value).is_integer() else num(figure.value)}{figure.unit}"
+
+
+def who(document: Document) -> str:
+    return f"{document.department}{document.year}年"
+
+
+def unique_citations(figures: list[Figure], extra: list[Citation] | None = None) -> list[Citation]:
+    seen, out = set(), []
+    for c in [f.citation for f in figures] + (extra or []):
+        key = (c.doc_id, c.table, c.row, c.column, c.section, c.line, c.quote)
+        if key not in seen:
+            seen.add(key)
+            out.append(c)
+    return out
+
+
+def answer(
+    question: str,
+    text: str,
+    figures: list[Figure],
+    value: float | None = None,
+    unit: str | None = None,
+    computation: str | None = None,
+    verdict: bool | None = None,
+    citations: list[Citation] | None = None,
+    intent: str | None = None,
+) -> Answer:
+    return Answer(
+        question=question, answer=text, answerable=True, value=value, unit=unit,
+        verdict=verdict, computation=computation,
+        citations=unique_citations(figures, citations), figures=figures, intent=intent,
+    )
+
+
+def refusal(question: str, text: str, documents: list[Document], intent: str = "refusal") -> Answer:
+    """The documents do not hold the answer: say what they do cover, state no number."""
+    covered = "；".join(f"{d.department}（{d.year}年）" for d in documents[:12])
+    more = f"等{len(documents)}份文件" if len(documents) > 12 else ""
+    tail = f"已收录的预算文件：{covered}{more}。" if documents else "尚未收录任何预算文件。"
+    return Answer(question=question, answer=f"{text}{tail}", answerable=False, intent=intent)

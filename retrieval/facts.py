@@ -1,0 +1,177 @@
+"""The figures of one document, as the answer engine looks them up: table cells, projects,
+narrative figures and indicators, each turned into a cited Figure."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from functools import cached_property
+
+from indexer import store
+from indexer.records import Cell, Document, Indicator, NarrativeFact, Row, Table
+from indexer.text import normalise, squeeze
+from retrieval.records import Citation, Figure
+
+_ENUM = re.compile(r"^(?:[一二三四五六七八九十]+[、.]|[(（][一二三四五六七八九十\d]+[)）]|\d+[、.．]|其中[:：])+")
+# the order in which tables are asked for an item: the complete functional table first
+TABLE_PRIORITY = (
+    "部门收支", "部门支出", "支出总体", "一般公共预算支出", "项目支出预算", "“三公”", "基本支出",
+    "支出经济分类", "机构运转", "财政拨款收支", "部门收入", "政府性基金", "国有资本",
+)
+
+
+def plain_label(label: str) -> str:
+    """A row label without numbering, spaces or full-width forms: "十七、金融支出" → "金融支出"."""
+    return _ENUM.sub("", squeeze(normalise(label)))
+
+
+def table_rank(title: str) -> int:
+    for k, key in enumerate(TABLE_PRIORITY):
+        if key in title:
+            return k
+    return len(TABLE_PRIORITY)
+
+
+@dataclass
+class RowRef:
+    table: Table
+    row: Row
+
+    @property
+    def label(self) -> str:
+        return plain_label(self.row.label)
+
+    def cell(self, column: str | None = None) -> Cell | None:
+        """The cell of a column path (exact, or its last levels); the first cell when None."""
+        if column is None:
+            return self.row.cells[0] if self.row.cells else None
+        for c in self.row.cells:
+            if c.column == column:
+                return c
+        for c in self.row.cells:
+            if c.column.endswith("/" + column) or c.column.split("/")[-1] == column:
+                return c
+        return None
+
+
+@dataclass
+class Project:
+    name: str
+    amount: float
+    category: str | None
+    unit: str | None  # 项目单位 (the budget unit it belongs to)
+    ref: RowRef
+
+
+class DocFacts:
+    """All figures of one document, loaded once from the store."""
+
+    def __init__(self, conn: sqlite3.Connection, document: Document) -> None:
+        self.conn = conn
+        self.document = document
+
+    @cached_property
+    def tables(self) -> list[Table]:
+        return sorted(store.tables(self.conn, self.document.doc_id), key=lambda t: table_rank(t.title))
+
+    @cached_property
+    def facts(self) -> list[NarrativeFact]:
+        return store.facts(self.conn, self.document.doc_id)
+
+    @cached_property
+    def indicators(self) -> list[Indicator]:
+        return store.indicators(self.conn, self.document.doc_id)
+
+    @cached_property
+    def rows(self) -> list[RowRef]:
+        return [RowRef(t, r) for t in self.tables for r in t.rows]
+
+    def table(self, *keywords: str) -> Table | None:
+        for t in self.tables:
+            if all(k in t.title for k in keywords):
+                return t
+        return None
+
+    def find_rows(self, item: str, table_keyword: str | None = None) -> list[RowRef]:
+        """Rows whose label is the item (numbering and spaces ignored), best tables first."""
+        wanted = plain_label(item)
+        found = [r for r in self.rows if r.label == wanted and (not table_keyword or table_keyword in r.table.title)]
+        if not found:
+            stem = wanted.removesuffix("支出")
+            found = [r for r in self.rows if r.label.removesuffix("支出") == stem and stem
+                     and (not table_keyword or table_keyword in r.table.title)]
+        return found
+
+    def total_row(self, table: Table) -> RowRef | None:
+        for r in table.rows:
+            if r.is_total and plain_label(r.label) in ("合计", "总计", "共计"):
+                return RowRef(table, r)
+        return None
+
+    @cached_property
+    def projects(self) -> list[Project]:
+        """The projects of the 项目支出预算表 with their amount, type and unit."""
+        table = self.table("项目支出预算")
+        if table is None:
+            return []
+        out, unit = [], None
+        for r in table.rows:
+            if r.code_kind == "单位":
+                unit = plain_label(r.label)
+                continue
+            if r.is_total or not r.cells:
+                continue
+            ref = RowRef(table, r)
+            amount = ref.cell("合计") or ref.cell()
+            if amount is None or amount.value is None:
+                continue
+            owner = r.extra.get("项目单位")
+            out.append(Project(plain_label(r.label), amount.value, r.category,
+                               plain_label(owner) if owner else unit, ref))
+        return out
+
+    def narrative(self, subject: str, kind: str = "amount") -> list[NarrativeFact]:
+        wanted = squeeze(subject)
+        return [f for f in self.facts if f.kind == kind and squeeze(f.subject) == wanted]
+
+    # ---- citations and figures --------------------------------------------------------------
+
+    def cite_cell(self, ref: RowRef, cell: Cell | None) -> Citation:
+        t = ref.table
+        cells = "；".join(f"{c.column.split('/')[-1]} {c.text}" for c in ref.row.cells[:8])
+        return Citation(
+            doc_id=self.document.doc_id, department=self.document.department,
+            year=self.document.year, kind="table",
+            table=f"{t.number} {t.title}" if t.number else t.title,
+            row=ref.row.label, column=cell.column if cell else None,
+            page=(cell.page if cell else None) or ref.row.page, line=cell.line if cell else ref.row.line,
+            quote=f"{ref.row.label}：{cells}" if cells else ref.row.label,
+        )
+
+    def cite_fact(self, fact: NarrativeFact) -> Citation:
+        return Citation(
+            doc_id=self.document.doc_id, department=self.document.department,
+            year=self.document.year, kind="section", section=fact.section, page=fact.page,
+            line=fact.line, quote=fact.quote,
+        )
+
+    def cite_indicator(self, indicator: Indicator) -> Citation:
+        owner = indicator.project or "部门整体"
+        return Citation(
+            doc_id=self.document.doc_id, department=self.document.department,
+            year=self.document.year, kind="table", table=indicator.table, row=owner,
+            column=indicator.level3, page=indicator.page, line=indicator.line,
+            quote=f"{owner}：{indicator.level3} {indicator.value_text}",
+        )
+
+    def cell_figure(self, ref: RowRef, column: str | None = None, label: str | None = None) -> Figure | None:
+        cell = ref.cell(column)
+        if cell is None or cell.value is None:
+            return None
+        name = label or f"{ref.label}（{cell.column}）"
+        return Figure(value=cell.value, unit="万元", label=name, citation=self.cite_cell(ref, cell))
+
+    def fact_figure(self, fact: NarrativeFact, label: str | None = None) -> Figure:
+        return Figure(value=fact.value, unit=fact.unit, label=label or fact.subject,
+                      citation=self.cite_fact(fact))

@@ -1,0 +1,111 @@
+"""Find the figure of an item in one document: a table cell first, the text's figure second.
+
+An item is a budget term as the documents write it (a row label, a column, a project, a
+measure such as 基本支出). Tables come first because they are the source the text summarises.
+"""
+
+from __future__ import annotations
+
+from indexer.text import squeeze
+from retrieval.facts import DocFacts, RowRef, plain_label
+from retrieval.records import Figure
+
+# measures of the whole budget: (table keyword, row label, column) in the order to try
+MEASURES: dict[str, list[tuple[str, str, str]]] = {
+    "收入总计": [("部门收支", "收入总计", "收入/金额"), ("支出总体", "合计", "总计")],
+    "支出总计": [("部门收支", "支出总计", "支出/金额"), ("支出总体", "合计", "总计")],
+    "收支总计": [("部门收支", "收入总计", "收入/金额"), ("支出总体", "合计", "总计")],
+    "收入合计": [("部门收支", "本年收入合计", "收入/金额")],
+    "支出合计": [("部门收支", "本年支出合计", "支出/金额")],
+    "基本支出": [("部门支出", "合计", "基本支出/小计"), ("支出总体", "合计", "基本支出/小计")],
+    "项目支出": [("部门支出", "合计", "项目支出/小计"), ("支出总体", "合计", "项目支出/小计")],
+    "人员经费": [("基本支出", "合计", "人员经费")],
+    "公用经费": [("基本支出", "合计", "公用经费")],
+}
+_TOTAL_LABELS = ("合计", "总计", "共计", "收入总计", "支出总计")
+_AMOUNT_COLUMNS = ("合计", "总计", "收入/金额", "支出/金额", "金额", "资金总额")
+
+
+def measure_figure(df: DocFacts, measure: str) -> Figure | None:
+    for keyword, label, column in MEASURES.get(measure, []):
+        table = df.table(keyword)
+        if table is None:
+            continue
+        for row in table.rows:
+            if plain_label(row.label) == label:
+                figure = df.cell_figure(RowRef(table, row), column, label=measure)
+                if figure:
+                    return figure
+    facts = df.narrative(measure)
+    return df.fact_figure(facts[0], label=measure) if facts else None
+
+
+def row_amount(df: DocFacts, ref: RowRef, label: str | None = None) -> Figure | None:
+    for column in _AMOUNT_COLUMNS:
+        figure = df.cell_figure(ref, column, label=label or ref.label)
+        if figure:
+            return figure
+    # a row with one number only (a vertical list such as the 2020 "三公" table)
+    if len(ref.row.cells) == 1:
+        return df.cell_figure(ref, ref.row.cells[0].column, label=label or ref.label)
+    return None
+
+
+def column_figure(df: DocFacts, item: str) -> Figure | None:
+    """An item that is a column of a one-row table (the "三公" table's 因公出国(境)费 …)."""
+    wanted = squeeze(item)
+    for table in df.tables:
+        for column in table.columns:
+            leaf = column.split("/")[-1]
+            if squeeze(leaf) in (wanted, wanted + "合计") or (leaf == "小计" and column.split("/")[0] == wanted):
+                data = [r for r in table.rows if r.cells]
+                total = df.total_row(table) or (RowRef(table, data[0]) if len(data) == 1 else None)
+                if total:
+                    figure = df.cell_figure(total, column, label=item)
+                    if figure:
+                        return figure
+    return None
+
+
+def item_figure(df: DocFacts, item: str) -> Figure | None:
+    """The amount of an item: a measure, a row, a column, a project, or the text's figure."""
+    if item in MEASURES:
+        return measure_figure(df, item)
+    for ref in df.find_rows(item):
+        if ref.label in _TOTAL_LABELS:
+            continue
+        figure = row_amount(df, ref, label=item)
+        if figure:
+            return figure
+    figure = column_figure(df, item)
+    if figure:
+        return figure
+    project = find_project(df, item)
+    if project:
+        return row_amount(df, project.ref, label=project.name)
+    facts = df.narrative(item)
+    return df.fact_figure(facts[0], label=item) if facts else None
+
+
+def find_project(df: DocFacts, name: str):
+    """A project by its name as written, ignoring spaces, brackets and width."""
+    wanted = _loose(name)
+    exact = [p for p in df.projects if _loose(p.name) == wanted]
+    if exact:
+        return exact[0]
+    partial = [p for p in df.projects if wanted and (wanted in _loose(p.name) or _loose(p.name) in wanted)]
+    return min(partial, key=lambda p: abs(len(_loose(p.name)) - len(wanted))) if partial else None
+
+
+def _loose(text: str) -> str:
+    return plain_label(text).replace("(", "").replace(")", "").replace("《", "").replace("》", "").lower()
+
+
+def breakdown(df: DocFacts, ref: RowRef) -> list[Figure]:
+    """The top-level parts of a row (基本支出/项目支出 小计) for a fuller lookup answer."""
+    parts = []
+    for column in ("基本支出/小计", "项目支出/小计"):
+        figure = df.cell_figure(ref, column, label=column.split("/")[0])
+        if figure:
+            parts.append(figure)
+    return parts

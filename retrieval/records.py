@@ -1,0 +1,65 @@
+"""Records of the answering side: what a question resolves to, the evidence, and the Answer
+(whose JSON is exactly the contract of ../shared/eval/README.md)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Citation(Record):
+    doc_id: str
+    department: str
+    year: int
+    kind: Literal["table", "section"]
+    table: str | None = None
+    row: str | None = None
+    column: str | None = None
+    section: str | None = None
+    page: int | None = None
+    line: int | None = None  # not in the JSON contract: kept for the app and the CLI
+    quote: str
+
+    def contract(self) -> dict[str, object]:
+        return self.model_dump(exclude={"line"})
+
+
+class Figure(Record):
+    """A number taken from the store, with where it came from."""
+
+    value: float
+    unit: str  # "万元", "%", "个", "辆" …
+    label: str  # what it is: "事业运行 / 合计"
+    citation: Citation
+
+
+class Answer(Record):
+    question: str
+    answer: str
+    answerable: bool
+    value: float | None = None
+    unit: str | None = None
+    verdict: bool | None = None
+    computation: str | None = None
+    citations: list[Citation] = Field(default_factory=list)
+    # not in the contract: the figures behind the answer, for the app's tables and charts
+    figures: list[Figure] = Field(default_factory=list)
+    intent: str | None = None
+
+    def contract(self) -> dict[str, object]:
+        """The JSON object of the answer contract, nothing more."""
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "answerable": self.answerable,
+            "value": self.value,
+            "unit": self.unit,
+            "verdict": self.verdict,
+            "computation": self.computation,
+            "citations": [c.contract() for c in self.citations],
+        }

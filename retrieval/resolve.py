@@ -1,0 +1,363 @@
+"""Understand which document(s) a question is about: the department it names, and the years.
+
+People name a department by its full name, without the city, by a short body name (审批局,
+政府办), or with a bare level word in place of the region (市大数据局). The aliases come from
+general rules of Chinese government naming, never from lists of particular departments, so a
+renamed department or place resolves the same way. A name is read as regions + body:
+"洛阳市 | 西工区 | 政务服务和大数据管理局"; a question matches a document when a body alias
+occurs in it and every place written right before that alias belongs to the document's regions.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import accumulate
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from indexer.records import Document
+
+_HAN = r"\u4e00-\u9fff"
+_LEVELS = "自治区|自治州|自治县|街道|地区|省|市|州|盟|区|县|旗|镇|乡"
+# a place name is 2–4 characters, longer only when it carries ethnic names (瀍河回族区)
+_REGION = re.compile(rf"([{_HAN}]{{2,4}}?|[{_HAN}]{{2,12}}?族)({_LEVELS})")
+_SHORT_LEVEL = {"自治区": "", "自治州": "州", "自治县": "县"}
+_LEVEL_CHARS = "省市区县州旗镇乡"
+# body suffix → its short form (管理局 → 局, 办公室 → 办), longest first
+_SUFFIXES = [("管理委员会", "委"), ("委员会", "委"), ("管理局", "局"), ("办公室", "办"),
+             ("办事处", "办"), ("人民政府", "政府"), ("中心", "中心"), ("政府", "政府"),
+             ("局", "局"), ("委", "委"), ("办", "办"), ("厅", "厅"), ("院", "院"),
+             ("所", "所"), ("站", "站"), ("队", "队"), ("馆", "馆")]
+_MODIFIERS = ("行政", "综合", "公共", "大")  # dropped for the abbreviation: 大数据 → 数
+_FILLERS = ("那个", "这个", "的")  # "瀍河那个审批局", "西工区的政府办"
+_BOUNDARY = "和与跟及同、的是在把对比从向问" + _LEVEL_CHARS  # may precede a place name
+_NOT_PLACE = set("的是在了吗呢我你您他她们请问想查看说个这那和与跟及同对比从向年度月日全本该各")
+# a department named in general terms, known to the store or not ("涧西区教育局", "某某局")
+_NAMED = re.compile(
+    rf"[{_HAN}]{{2,}}(?<![布格结全大当])局(?![面部])|委员会|办公室|办事处|管委会|街道|"
+    rf"(?:政府|党政|党委|街道)办|[{_HAN}]{{2,}}中心|[{_HAN}]{{1,3}}委(?![托员屈婉])|"
+    rf"(?:[{_LEVEL_CHARS}]|人民)政府(?![性采购买投资债预算基金工作])"
+)
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+_THIS_YEAR = re.compile(r"今年|本年|当年")
+_LAST_YEAR = re.compile(r"去年|上年|上一年|前一年")
+
+
+class DocumentMatch(BaseModel):
+    """One document a question is about."""
+
+    model_config = ConfigDict(extra="forbid")
+    doc_id: str
+    department: str
+    year: int
+    score: float  # higher is surer: alias strength + places that agree
+    matched_text: str  # the words of the question that named it ("" when inferred)
+
+
+class Resolution(BaseModel):
+    """What a question is about: documents (best first), years, and what is missing."""
+
+    model_config = ConfigDict(extra="forbid")
+    documents: list[DocumentMatch] = Field(default_factory=list)
+    years: list[int] = Field(default_factory=list)  # "2023年" / "2023年度", in question order
+    this_year: bool = False  # 今年 / 本年
+    last_year: bool = False  # 去年 / 上年: relative to the document, the caller decides
+    prior_years: list[int] = Field(default_factory=list)  # years only known as a document's 上年
+    year_missing: int | None = None  # a year the matched department has no document for
+    department_named: bool = False  # the question names some department, in the store or not
+    ambiguous: bool = False  # several departments fit equally: ask back, do not answer
+
+
+@dataclass(frozen=True)
+class _Dept:
+    name: str
+    regions: list[tuple[str, str]]  # (place, level) outermost first: ("洛阳", "市"), ("西工", "区")
+    body: str  # the rest of the name: "政务服务和大数据管理局"
+    chain: frozenset[str]  # region ids: "洛阳市", "洛阳市西工区"
+    home: str  # id of the innermost region, the one the body belongs to
+    home_level: str
+
+
+@dataclass(frozen=True)
+class _Token:
+    text: str
+    ids: frozenset[str] | None = None  # regions the text can name; None: no document's place
+    level: str | None = None  # a bare level word standing for the region ("市大数据局")
+
+
+@dataclass(frozen=True)
+class _Span:
+    """A body alias found in the question, with the places written before it."""
+
+    start: int  # where its places start
+    end: int
+    body_start: int
+    cands: list[tuple[str, int]]  # (department, alias strength)
+    tokens: list[_Token]
+
+
+def _parse(name: str) -> _Dept:
+    """Split a department name into its regions and the body."""
+    regions: list[tuple[str, str]] = []
+    rest = name
+    while m := _REGION.match(rest):
+        # a conjunction means the body has started (住房和城乡建设局 is no place)
+        if re.search("[和与及、]", m.group(1)) or m.end() == len(rest):
+            break
+        regions.append((m.group(1), m.group(2)))
+        rest = rest[m.end():]
+    ids = list(accumulate(p + lv for p, lv in regions))
+    return _Dept(name, regions, rest, frozenset(ids), ids[-1] if ids else "",
+                 regions[-1][1] if regions else "")
+
+
+def _region_aliases(place: str, level: str) -> set[str]:
+    """Names of one region: 瀍河回族区 → 瀍河回族区, 瀍河区, 瀍河."""
+    short_level = _SHORT_LEVEL.get(level, level)
+    stems = {place}
+    if place.endswith("族") and len(place) >= 4:
+        # ethnic names trail the place name, which is mostly 2 (sometimes 3) characters
+        stems = {place[:2]} | ({place[:3]} if len(place) - 3 >= 3 else set())
+    names = {place + level}
+    for stem in stems:
+        names |= {stem + short_level} | ({stem} if len(stem) >= 2 else set())
+    return {n for n in names if len(n) >= 2}
+
+
+def _split_body(body: str) -> tuple[str, str, str]:
+    """Split a body into core, suffix and the suffix's short form."""
+    for suffix, short in _SUFFIXES:
+        if body.endswith(suffix):
+            return body[: -len(suffix)], suffix, short
+    return body, "", ""
+
+
+def _is_self_government(body: str) -> bool:
+    """Whether the body is the government of its region itself (街道办事处, 镇人民政府)."""
+    return _split_body(body)[0] in ("", "人民")
+
+
+def _body_aliases(body: str, home_level: str) -> dict[str, int]:
+    """Short names of a body with their strength (2 names a body, 1 is a common noun)."""
+    core, suffix, short = _split_body(body)
+    if _is_self_government(body):
+        # 街道办事处 → 街道办, 街道; 镇人民政府 → 镇政府
+        names = {home_level + suffix: 2, home_level + short: 2}
+        if len(home_level) >= 2:
+            names[home_level] = 1
+        return names
+    if core.startswith("人民"):
+        core = core[2:]  # 人民政府办公室 → 政府办公室
+    parts = [p for p in re.split("[和与及、]", core) if p]
+    stripped = [re.sub("管理$", "", re.sub("^行政", "", p)) or p for p in parts]
+    variants = {core, *parts, *(s for s in stripped if len(s) >= 2)}
+    if len(parts) >= 2:
+        # compound bodies are abbreviated by one character per part: 政务服务+大数据 → 政数
+        heads = [re.sub(f"^(?:{'|'.join(_MODIFIERS)})", "", p) or p for p in parts]
+        variants.add("".join(h[0] for h in heads))
+    names = {v + s: 2 for v in variants for s in {suffix, short} if v}
+    names[body] = 2
+    return {n: s for n, s in names.items() if len(n) >= 3 or n == body}
+
+
+def department_aliases(name: str) -> set[str]:
+    """The names people use for a department, by general rules of Chinese government naming.
+
+    Args:
+        name: the full name as the document writes it ("洛阳市西工区人民政府办公室").
+
+    Returns:
+        The full name and its short forms: 西工区政府办, 区政府办, 政府办, 西工区政府办公室 …
+    """
+    dept = _parse(name)
+    regions = dept.regions
+    bodies = _body_aliases(dept.body, dept.home_level)
+    prefixes = {""}
+    if regions:
+        place, level = regions[-1]
+        home = _region_aliases(place, level)
+        if _is_self_government(dept.body):
+            # the body names the level already: 西工 + 街道办, never 西工街道 + 街道办
+            home = {a for a in home if not a.endswith(level)}
+        else:
+            prefixes.add(_SHORT_LEVEL.get(level, level))
+        prefixes |= home
+        if len(regions) > 1:  # with the parents: 洛阳市西工区 / 西工区 + 西工街道办
+            parents = {"".join(p + lv for p, lv in regions[:-1])}
+            parents |= {a for a in _region_aliases(*regions[-2]) if a[-1] in _LEVEL_CHARS}
+            prefixes |= {p + a for p in parents for a in home}
+    return {p + b for p in prefixes for b in bodies if len(p + b) >= 2} | {name}
+
+
+class Catalog:
+    """The departments of the store, with their aliases computed once.
+
+    Args:
+        documents: the indexed documents (`store.documents(conn)`).
+    """
+
+    def __init__(self, documents: list[Document]) -> None:
+        self._docs: dict[str, list[Document]] = defaultdict(list)
+        for doc in documents:
+            self._docs[doc.department].append(doc)
+        for docs in self._docs.values():
+            docs.sort(key=lambda d: d.year, reverse=True)
+        self._depts = {name: _parse(name) for name in self._docs}
+        self._bodies: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        self._regions: dict[str, set[str]] = defaultdict(set)
+        for dept in self._depts.values():
+            for alias, strength in _body_aliases(dept.body, dept.home_level).items():
+                self._bodies[alias].append((dept.name, strength))
+            ids = accumulate(p + lv for p, lv in dept.regions)
+            for (place, level), region_id in zip(dept.regions, ids):
+                for alias in _region_aliases(place, level):
+                    self._regions[alias].add(region_id)
+        # longest first, so 政务服务和大数据管理局 wins over 大数据管理局 at the same place
+        self._body_order = sorted(self._bodies, key=len, reverse=True)
+        self._region_order = sorted(self._regions, key=len, reverse=True)
+
+    def resolve(self, question: str) -> Resolution:
+        """Find the documents a question is about.
+
+        Args:
+            question: the question as the user wrote it.
+
+        Returns:
+            The Resolution: the departments' documents in the order the question names them
+            (empty when nothing identifies one), the years asked, what the store lacks.
+        """
+        q = re.sub(r"\s+", "", unicodedata.normalize("NFKC", question))  # full-width → half
+        res = Resolution(years=list(dict.fromkeys(int(y) for y in _YEAR.findall(q))),
+                         this_year=bool(_THIS_YEAR.search(q)), last_year=bool(_LAST_YEAR.search(q)))
+        spans = self._body_spans(q)
+        res.department_named = bool(spans) or bool(_NAMED.search(q))
+        found: dict[str, tuple[int, float, str]] = {}  # department → position, score, text
+        # a bare common noun (街道) counts only when nothing more specific is named
+        named = [s for s in spans if s.tokens or max(st for _, st in s.cands) > 1]
+        for span in named or spans:
+            scored = {d: sc + strength for d, strength in span.cands
+                      if (sc := self._score(self._depts[d], span.tokens)) is not None}
+            best = max(scored.values(), default=0.0)
+            winners = self._narrow([d for d, sc in scored.items() if sc == best], res.years)
+            res.ambiguous |= len(winners) > 1
+            for d in winners:
+                found.setdefault(d, (span.start, best, q[span.start:span.end]))
+        if not found and not res.department_named:
+            found = self._fallback(q, res.years)
+            res.ambiguous = len(found) > 1
+        # question order, not score: "A比B多多少" needs A first
+        for name, (_, score, text) in sorted(found.items(), key=lambda kv: (kv[1][0], -kv[1][1])):
+            self._add_documents(res, name, score, text)
+        return res
+
+    def _body_spans(self, q: str) -> list[_Span]:
+        """Body aliases in the question, each with the places written right before it."""
+        occurrences = [(m.start(), m.end(), a) for a in self._body_order if a in q
+                       for m in re.finditer(re.escape(a), q)]
+        spans: list[_Span] = []
+        # the head of a Chinese noun phrase is at its end: the longer, then the later alias wins
+        for start, end, alias in sorted(occurrences, key=lambda o: (o[0] - o[1], -o[1])):
+            if any(start < s.end and s.body_start < end for s in spans):
+                continue
+            left, tokens = self._prefix(q, start)
+            spans.append(_Span(left, end, start, self._bodies[alias], tokens))
+        return sorted(spans, key=lambda s: s.start)
+
+    def _narrow(self, names: list[str], years: list[int]) -> list[str]:
+        """Among equally fitting departments, keep those with a document for the years asked."""
+        covered = {*years, *(y + 1 for y in years)}  # a year, or the next one's 上年
+        dated = [n for n in names if {d.year for d in self._docs[n]} & covered]
+        return dated or names
+
+    def _prefix(self, q: str, p: int) -> tuple[int, list[_Token]]:
+        """Places written right before position p, innermost first, and where they start."""
+        tokens: list[_Token] = []
+        filler = next((f for f in _FILLERS if q[:p].endswith(f)), "")
+        p -= len(filler)
+        while p > 0:
+            head = q[:p]
+            alias = next((a for a in self._region_order if head.endswith(a)), None)
+            if alias:
+                tokens.append(_Token(alias, ids=frozenset(self._regions[alias])))
+            elif unknown := _unknown_place(head):
+                tokens.append(_Token(unknown))  # a place that no document belongs to
+            elif head[-1] in _LEVEL_CHARS and not tokens:
+                tokens.append(_Token(head[-1], level=head[-1]))
+            else:
+                break
+            p -= len(tokens[-1].text)
+        return (p if tokens else p + len(filler)), tokens
+
+    @staticmethod
+    def _score(dept: _Dept, tokens: list[_Token]) -> float | None:
+        """How well the places before a body fit a department; None when one contradicts it."""
+        score = 0.0
+        for i, token in enumerate(tokens):
+            if token.level:
+                if _SHORT_LEVEL.get(dept.home_level, dept.home_level) != token.level:
+                    return None  # 市大数据局 is not the 区's 大数据局
+                score += 1
+            elif token.ids is None or not token.ids & dept.chain:
+                return None  # another place: 西工区政府办 is not 瀍河's
+            else:
+                # the innermost place should be the body's own region, not only an ancestor
+                score += 1 + (i == 0 and dept.home in token.ids)
+        return score
+
+    def _fallback(self, q: str, years: list[int]) -> dict[str, tuple[int, float, str]]:
+        """Departments fitting a question that names no body: by region, or the only one."""
+        named = [a for a in self._region_order if a in q]
+        named = [a for a in named if not any(a != b and a in b for b in named)]
+        if named:
+            fits = [d.name for d in self._depts.values()
+                    if all(self._regions[a] & d.chain for a in named)]
+            return {d: (q.find(named[0]), 0.5, named[0]) for d in self._narrow(fits, years)}
+        if len(self._depts) == 1:  # a store of one department: every question is about it
+            return {next(iter(self._depts)): (0, 0.25, "")}
+        return {}
+
+    def _add_documents(self, res: Resolution, name: str, score: float, text: str) -> None:
+        """Add a department's documents for the years asked (latest when none is)."""
+        docs = self._docs[name]
+        have = {d.year for d in docs}
+        wanted: set[int] = set()
+        for year in res.years:
+            if year in have:
+                wanted.add(year)
+            elif year + 1 in have:
+                # a document reports its 上年 figures as comparisons: the caller may compute
+                res.prior_years = sorted({*res.prior_years, year})
+                wanted.add(year + 1)
+            else:
+                res.year_missing = res.year_missing or year
+                wanted = have  # all of them: the caller says which years the store covers
+                break
+        for doc in [d for d in docs if d.year in wanted] or docs[:1]:
+            res.documents.append(DocumentMatch(doc_id=doc.doc_id, department=name, year=doc.year,
+                                               score=score, matched_text=text))
+
+
+def _unknown_place(head: str) -> str | None:
+    """A place name ending `head` ("涧西区"), bounded on its left, or None."""
+    for n in (4, 3, 2):
+        # its left neighbour must end a phrase: "洛阳市|涧西区", "和|涧西区", not "阳市涧西区"
+        m = re.search(rf"(?:^|[^{_HAN}]|[{_BOUNDARY}])([{_HAN}]{{{n}}})({_LEVELS})$", head)
+        if m and not set(m.group(1)) & _NOT_PLACE:
+            return m.group(1) + m.group(2)
+    return None
+
+
+def resolve(question: str, documents: list[Document]) -> Resolution:
+    """Find the documents a question is about (builds a Catalog; keep one for many questions).
+
+    Args:
+        question: the question as the user wrote it.
+        documents: the indexed documents.
+
+    Returns:
+        The Resolution of the question.
+    """
+    return Catalog(documents).resolve(question)

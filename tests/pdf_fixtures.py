@@ -1,0 +1,191 @@
+"""Render corpus text documents as PDFs with ruled tables, and make broken PDFs, for the tests.
+
+A rendering is what a published budget PDF looks like: narrative paragraphs as text, every
+tab-separated table as a ruled grid (reportlab's CID font STSong-Light, no font file needed) with
+merged header cells, narrow amount columns whose numbers wrap ("125.0" / "5"), long tables running
+over pages with the header repeated (even tables) or not (odd tables), and rows split by a page
+break. Run as a script to write the renderings: `python -m tests.pdf_fixtures OUT_DIR`.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import sys
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfgen import canvas
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from indexer.text import parse_number
+
+FONT = "STSong-Light"
+pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+_BODY = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=14, wordWrap="CJK")
+_TITLE = ParagraphStyle("title", fontName=FONT, fontSize=13, leading=18, wordWrap="CJK",
+                        spaceBefore=6, spaceAfter=4)
+_CELL = ParagraphStyle("cell", fontName=FONT, fontSize=6.5, leading=7.5, wordWrap="CJK")
+_SEPARATOR = re.compile(r"^[\s\t|:-]*-{3,}[\s\t|:-]*$")
+_PAGE = landscape(A4)
+_MARGIN = 36
+_TOTALS = ("合计", "总计", "小计")
+
+
+def _blocks(lines: list[str]) -> list[tuple[str, list[str]]]:
+    """Group lines into ("text", [line]) and ("table", [tab lines]) blocks in order."""
+    blocks: list[tuple[str, list[str]]] = []
+    for i, line in enumerate(lines):
+        if _SEPARATOR.match(line):
+            continue
+        if "\t" in line:
+            if blocks and blocks[-1][0] == "table":
+                blocks[-1][1].append(line)
+            else:
+                blocks.append(("table", [line]))
+        elif line.strip():
+            blocks.append(("text", [line]))
+        elif blocks and blocks[-1][0] == "table":
+            # a blank line inside a table (a page break of the export) does not end it
+            following = next((x for x in lines[i + 1:] if x.strip()), "")
+            if "\t" not in following:
+                blocks.append(("text", []))
+    return [b for b in blocks if b[1]]
+
+
+def _header_count(rows: list[list[str]]) -> int:
+    """Rows before the first one holding a number or a total label."""
+    for k, row in enumerate(rows):
+        if any(parse_number(c) is not None or c.strip() in _TOTALS for c in row if c.strip()):
+            return k
+    return 0
+
+
+def _width(text: str, size: float = 6.5) -> float:
+    return pdfmetrics.stringWidth(text, FONT, size)
+
+
+def _table(lines: list[str], repeat_header: bool) -> Table:
+    """A ruled grid; header labels spanning the empty fields after them become merged cells."""
+    rows = [line.split("\t") for line in lines]
+    width = max(len(r) for r in rows)
+    rows = [r + [""] * (width - len(r)) for r in rows]
+    n_header = _header_count(rows)
+    numeric = [all(parse_number(r[c]) is not None for r in rows[n_header:] if r[c].strip())
+               and any(r[c].strip() for r in rows[n_header:]) for c in range(width)]
+    natural = []
+    for c in range(width):
+        data = max((_width(r[c].strip()) for r in rows[n_header:]), default=0)
+        head = max((_width(r[c].strip()[:4]) for r in rows[:n_header]), default=0)
+        w = min(max(data, head, 14) + 6, 170)
+        if numeric[c] and width >= 10:
+            w = max(w * 0.72, 14)  # narrow amount columns: long numbers wrap inside the cell
+        natural.append(w)
+    room = _PAGE[0] - 2 * _MARGIN
+    scale = min(1.0, room / sum(natural))
+    cells = [[Paragraph(escape(c.strip()), _CELL) for c in r] for r in rows]
+    style = [("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"),
+             ("LEFTPADDING", (0, 0), (-1, -1), 2), ("RIGHTPADDING", (0, 0), (-1, -1), 2)]
+    for r in range(max(n_header - 1, 0)):  # the last header row holds leaves only
+        filled = [c for c in range(width) if rows[r][c].strip()]
+        for k, c in enumerate(filled):
+            end = (filled[k + 1] if k + 1 < len(filled) else width) - 1
+            below = any(rows[r + 1][x].strip() for x in range(c, end + 1))
+            if end > c and below and not any(rows[r][x].strip() for x in range(c + 1, end + 1)):
+                style.append(("SPAN", (c, r), (end, r)))
+    return Table(cells, colWidths=[w * scale for w in natural], style=TableStyle(style),
+                 repeatRows=n_header if repeat_header else 0, splitInRow=1)
+
+
+def _footer(canv: canvas.Canvas, doc) -> None:
+    canv.setFont(FONT, 9)
+    canv.drawCentredString(_PAGE[0] / 2, 20, f"- {doc.page} -")
+
+
+def render_text_document(text_path: Path, pdf_path: Path) -> Path:
+    """Render a corpus text export as a PDF with ruled tables; return the PDF's path."""
+    lines = text_path.read_text(encoding="utf-8").replace("\r\n", "\n").split("\n")
+    story: list = []
+    tables = 0
+    for kind, block in _blocks(lines):
+        if kind == "table":
+            story.append(_table(block, repeat_header=tables % 2 == 0))
+            story.append(Spacer(1, 6))
+            tables += 1
+            continue
+        line = block[0].strip()
+        heading = line.startswith("#")
+        text = line.lstrip("#").strip().replace("**", "")
+        story.append(Paragraph(escape(text), _TITLE if heading else _BODY))
+    doc = SimpleDocTemplate(str(pdf_path), pagesize=_PAGE, leftMargin=_MARGIN,
+                            rightMargin=_MARGIN, topMargin=_MARGIN, bottomMargin=_MARGIN,
+                            title=text_path.stem)
+    doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
+    return pdf_path
+
+
+def render_plain_lines(text_path: Path, pdf_path: Path, lines_per_page: int = 42) -> Path:
+    """Render a flattened export line by line, no ruling: what documents 000 and 004 came from."""
+    lines = text_path.read_text(encoding="utf-8").replace("\r\n", "\n").split("\n")
+    canv = canvas.Canvas(str(pdf_path), pagesize=A4)
+    y = A4[1] - 40
+    for line in lines:
+        if y < 40:
+            canv.showPage()
+            y = A4[1] - 40
+        canv.setFont(FONT, 9)
+        canv.drawString(40, y, line.replace("\t", " "))
+        y -= 18
+    canv.save()
+    return pdf_path
+
+
+def scanned_pdf(pdf_path: Path, pages: int = 2) -> Path:
+    """A PDF whose pages hold only drawings (as a scanned page holds only an image)."""
+    canv = canvas.Canvas(str(pdf_path), pagesize=A4)
+    for _ in range(pages):
+        for k in range(40):
+            canv.rect(50, 50 + k * 18, 400 - k * 5, 10, fill=1)
+        canv.showPage()
+    canv.save()
+    return pdf_path
+
+
+def encrypted_pdf(source: Path, pdf_path: Path, password: str = "secret") -> Path:
+    """A copy of `source` that opens only with a password."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(source))
+    writer.encrypt(user_password=password, owner_password=password, algorithm="AES-128")
+    with pdf_path.open("wb") as f:
+        writer.write(f)
+    return pdf_path
+
+
+def truncated_pdf(source: Path, pdf_path: Path) -> Path:
+    """The first half of `source`'s bytes: a download that stopped."""
+    data = source.read_bytes()
+    pdf_path.write_bytes(data[: len(data) // 2])
+    return pdf_path
+
+
+def zero_page_pdf(pdf_path: Path) -> Path:
+    from pypdf import PdfWriter
+
+    buffer = io.BytesIO()
+    PdfWriter().write(buffer)
+    pdf_path.write_bytes(buffer.getvalue())
+    return pdf_path
+
+
+if __name__ == "__main__":
+    out = Path(sys.argv[1])
+    out.mkdir(parents=True, exist_ok=True)
+    data = Path(__file__).resolve().parents[1] / "data"
+    for txt in sorted(data.glob("*.txt")):
+        print(render_text_document(txt, out / f"{txt.stem}.pdf"))

@@ -161,6 +161,127 @@ def export(
         writer.writerow(fact)
 
 
+@app.command()
+def audit(
+    doc: Annotated[str | None, typer.Option("--doc", help="one document (id, id prefix, file name or department)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the findings as a JSON array")] = False,
+    store_dir: StoreOption = None,
+) -> None:
+    """Show where a document contradicts itself (tables, text, indicators), citing both places."""
+    from retrieval.audit import audit_all, audit_document
+
+    conn = open_store(settings_for(store_dir))
+    findings = audit_document(conn, _document(conn, doc).doc_id) if doc else audit_all(conn)
+    if as_json:
+        typer.echo(json.dumps([f.contract() for f in findings], ensure_ascii=False, indent=2))
+        return
+    if not findings:
+        typer.echo("no findings")
+        return
+    for f in findings:
+        typer.echo(f"[{f.severity}] {f.department} {f.year} · {f.kind}: {f.message}")
+        if f.note:
+            typer.echo(f"    说明: {f.note}")
+        for c in f.citations:
+            where = " / ".join(x for x in (c.table or c.section, c.row, c.column) if x)
+            typer.echo(f"    - {where} (line {c.line}): {c.quote[:80]}")
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="the question")] = None,
+    batch: Annotated[Path | None, typer.Option("--batch", help="a file with one question per line")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the answer contract JSON")] = False,
+    store_dir: StoreOption = None,
+) -> None:
+    """Answer a question (or a file of questions, one per line) from the indexed documents."""
+    from retrieval.engine import QuestionError
+
+    engine = _engine(settings_for(store_dir))
+    if batch is not None:
+        if not batch.exists():
+            errors.print(f"[red]error:[/red] no such file: {batch}")
+            raise typer.Exit(1)
+        for line in batch.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                _print_answer(engine, line.strip(), as_json)
+        return
+    if question is None:
+        errors.print("[red]error:[/red] give a QUESTION or --batch FILE")
+        raise typer.Exit(2)
+    try:
+        answer = engine.answer(question)
+    except QuestionError as error:
+        errors.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from None
+    _show_answer(answer, as_json)
+
+
+def _print_answer(engine, question: str, as_json: bool) -> None:
+    """One answer per input line, in order; a bad question still gets its line."""
+    from retrieval.engine import QuestionError
+    from retrieval.records import Answer
+
+    try:
+        answer = engine.answer(question)
+    except QuestionError as error:
+        answer = Answer(question=question, answer=str(error), answerable=False)
+    _show_answer(answer, as_json)
+
+
+def _show_answer(answer, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(answer.contract(), ensure_ascii=False))
+        return
+    typer.echo(answer.answer)
+    if answer.computation:
+        typer.echo(f"计算：{answer.computation}")
+    for c in answer.citations:
+        where = "，".join(x for x in (c.table, c.row, c.column, c.section) if x)
+        place = f"第{c.page}页" if c.page else (f"第{c.line}行" if c.line else "")
+        typer.echo(f"  [{c.department} {c.year}] {where} {place}：{c.quote[:80]}")
+
+
+@app.command("eval")
+def evaluate_gold(
+    gold: Annotated[Path, typer.Argument(help="gold questions (JSONL)")],
+    corpus: Annotated[Path | None, typer.Option("--corpus", help="folder of the gold documents")] = None,
+    store_dir: StoreOption = None,
+) -> None:
+    """Score the engine on a gold file and print per-category pass rates and each failure."""
+    from retrieval.engine import QuestionError
+    from retrieval.evaluate import (
+        MismatchedAnswers, documents_from_corpus, evaluate, format_report, gold_documents,
+    )
+    from retrieval.records import Answer
+
+    items = [json.loads(line) for line in gold.read_text(encoding="utf-8").splitlines() if line.strip()]
+    engine = _engine(settings_for(store_dir))
+    answers = []
+    for item in items:
+        try:
+            answers.append(engine.answer(item["question"]))
+        except QuestionError as error:
+            answers.append(Answer(question=item["question"], answer=str(error), answerable=False))
+    corpus_dir = corpus or gold.resolve().parent.parent / "corpus"
+    try:
+        report = evaluate(items, answers, documents_from_corpus(corpus_dir, gold_documents(items)))
+    except MismatchedAnswers as error:
+        errors.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from None
+    typer.echo(format_report(report))
+
+
+def _engine(settings: Settings):
+    from retrieval.service import StoreMissing, open_engine
+
+    try:
+        return open_engine(settings)
+    except StoreMissing as error:
+        errors.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(1) from None
+
+
 def _document(conn, ref: str):
     document = store.find_document(conn, ref)
     if document is None:

@@ -52,6 +52,8 @@ class _Continuation:
     header: list[list[str]]  # the table's header rows, cells squeezed
     last_index: int  # index in the output lines of its last row
     last_cells: list[str]
+    columns: list[float]  # left edge of each column; the last entry is the right edge
+    line_indexes: list[int]  # indexes in the output lines of all its rows
     has_data: bool  # a row below the header (stubs of header rows are harder to tell)
     rows: int  # rows of the table so far
 
@@ -158,18 +160,25 @@ def _read_page(page: pypdf.PageObject, plumbed, previous: _Continuation | None,
         first_on_page = all(_is_margin(items[j], height) for j in range(k))
         last_on_page = all(_is_margin(items[j], height) for j in range(k + 1, len(items)))
         start = len(done) + len(out.lines)
-        if first_on_page and previous and previous.width == len(rows[0]):
-            rows = _join_continuation(rows, previous, done, out)
-            header = previous.header
+        columns = _column_edges(item)
+        continues = first_on_page and previous is not None and _same_frame(previous.columns,
+                                                                          columns)
+        if continues and len(columns) != len(previous.columns):  # type: ignore[union-attr]
+            rows, columns = _regrid(rows, columns, previous, done, out)  # type: ignore[arg-type]
+        if continues:
+            rows = _join_continuation(rows, previous, done, out)  # type: ignore[arg-type]
+            header = previous.header  # type: ignore[union-attr]
         else:
             header = _header_rows(rows)
         out.lines += ["\t".join(row) for row in rows]
         if last_on_page and rows:
             has_data = any(_has_number(row) for row in rows) or bool(
-                previous and first_on_page and previous.has_data) or len(rows) > len(header)
-            count = len(rows) + (previous.rows if previous and first_on_page else 0)
-            out.continuation = _Continuation(len(rows[0]), header, start + len(rows) - 1,
-                                             rows[-1], has_data, count)
+                continues and previous.has_data) or len(rows) > len(header)  # type: ignore
+            earlier = previous.line_indexes if continues else []  # type: ignore[union-attr]
+            out.continuation = _Continuation(
+                len(rows[0]), header, start + len(rows) - 1, rows[-1], columns,
+                earlier + list(range(start, start + len(rows))), has_data,
+                len(earlier) + len(rows))
         elif not rows and previous and first_on_page:
             out.continuation = previous  # a page holding only a repeated header
     return out
@@ -194,6 +203,52 @@ def _open_ends(plumbed) -> list[float]:
     ends = {round(y) for e in plumbed.edges if e["orientation"] == "v"
             for y in (e["top"], e["bottom"])}
     return sorted(y for y in ends if not any(abs(y - h) <= 1 for h in horizontal))
+
+
+def _column_edges(table) -> list[float]:
+    """Left edges of the table's columns (one per extracted field), then its right edge."""
+    return sorted({round(cell[0], 1) for cell in table.cells}) + [round(table.bbox[2], 1)]
+
+
+def _same_frame(a: list[float], b: list[float], tolerance: float = 2.0) -> bool:
+    """Two table parts with the same outer edges: one table continued on the next page."""
+    return abs(a[0] - b[0]) <= tolerance and abs(a[-1] - b[-1]) <= tolerance
+
+
+def _expand(row: list[str], edges: list[float], grid: list[float]) -> list[str]:
+    """Place each field of a row at the grid column starting where its column starts."""
+    out = [""] * (len(grid) - 1)
+    for cell, x in zip(row, edges):
+        j = min(range(len(grid) - 1), key=lambda g: abs(grid[g] - x))
+        out[j] = join_wrapped([out[j], cell]) if out[j] else cell
+    return out
+
+
+def _regrid(rows: list[list[str]], columns: list[float], previous: _Continuation,
+            done: list[str], out: _PageOut) -> tuple[list[list[str]], list[float]]:
+    """Bring both parts of a continued table onto the finer column grid: a part whose
+    columns are merged throughout has fewer column edges than the other."""
+    grid: list[float] = []
+    for x in sorted(columns[:-1] + previous.columns[:-1]):
+        if not grid or x - grid[-1] > 2.0:
+            grid.append(x)
+    grid.append(max(columns[-1], previous.columns[-1]))
+    if len(previous.columns) != len(grid):
+        for index in previous.line_indexes:
+            line = done[index] if index < len(done) else out.lines[index - len(done)]
+            _set_line(index, "\t".join(_expand(line.split("\t"), previous.columns, grid)),
+                      done, out)
+        previous.header = [_expand(h, previous.columns, grid) for h in previous.header]
+        previous.last_cells = _expand(previous.last_cells, previous.columns, grid)
+        previous.columns, previous.width = grid, len(grid) - 1
+    return [_expand(row, columns, grid) for row in rows], grid
+
+
+def _set_line(index: int, text: str, done: list[str], out: _PageOut) -> None:
+    if index < len(done):
+        done[index] = text
+    else:
+        out.lines[index - len(done)] = text
 
 
 def _inside(obj: dict, box: tuple[float, float, float, float]) -> bool:
@@ -257,10 +312,7 @@ def _join_continuation(rows: list[list[str]], previous: _Continuation, done: lis
     if rows and (previous.has_data or previous.rows == 1) and _is_stub(rows[0],
                                                                        previous.last_cells):
         merged = [join_wrapped([a, b]) for a, b in zip(previous.last_cells, rows[0])]
-        if previous.last_index < len(done):
-            done[previous.last_index] = "\t".join(merged)
-        else:
-            out.lines[previous.last_index - len(done)] = "\t".join(merged)
+        _set_line(previous.last_index, "\t".join(merged), done, out)
         rows = rows[1:]
         previous.last_cells = merged
     return rows

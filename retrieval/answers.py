@@ -18,6 +18,9 @@ SHARE_BASE = {"人员经费": "基本支出", "公用经费": "基本支出", "�
 def targets(q: Question, df: DocFacts) -> list[str]:
     """The items a question asks about: the document's own names first, then the lexicon's."""
     items = items_in(q, df)
+    for quoted in q.quoted:  # a name in quotes is the item, even when written loosely
+        if not any(quoted in loose_name or loose_name in quoted for loose_name in items):
+            items.insert(0, quoted)
     for term in q.plain_terms:
         if term not in items and term != "车辆":
             items.append(term)
@@ -40,7 +43,7 @@ def lookup(q: Question, df: DocFacts) -> Answer | None:
     figures = figures_for(df, targets(q, df))
     if not figures:
         return None
-    if len(figures) > 1 and re.search(r"总共|一共|合计|加起来|共花|总计", q.squeezed):
+    if len(figures) > 1 and re.search(r"总共|一共|加起来|共花|一起", q.squeezed):
         return total_of(q, df, figures)
     main = figures[0]
     text = f"{who(df.document)}{main.label}为{show(main)}"
@@ -77,6 +80,8 @@ def share(q: Question, df: DocFacts) -> Answer | None:
     items = targets(q, df)
     if not items:
         return None
+    if re.search(r"多少[？?，,。].*占", q.squeezed):  # "是多少？占多少？": the amount leads
+        return lookup(q, df)
     part = item_figure(df, items[0])
     if part is None:
         return None
@@ -105,7 +110,9 @@ def count(q: Question, df: DocFacts) -> Answer | None:
     if "项目" not in q.squeezed:
         return None
     projects = df.projects
-    unit = next((u for u in {p.unit for p in projects if p.unit} if _mentions(q, u)), None)
+    units = [u for u in {p.unit for p in projects if p.unit} if _mentions(q, u)]
+    # the department's own name is in most questions: a sub-unit named too is the one meant
+    unit = next((u for u in units if u != df.document.department), units[0] if units else None)
     kind = next((c for c in {p.category for p in projects if p.category} if c in q.squeezed), None)
     chosen = [p for p in projects if (unit is None or p.unit == unit) and (kind is None or p.category == kind)]
     if unit is None and kind is None:
@@ -139,7 +146,7 @@ def vehicles(q: Question, df: DocFacts) -> Answer | None:
     asks_official = bool(re.search(r"公车|公务车|公务用车", q.squeezed))
     head = figures[1] if asks_official and official else figures[0]
     yes_no = ""
-    if re.search(r"有没有|有吗|是否有", q.squeezed):
+    if re.search(r"有没有|有.{0,6}吗|是否有", q.squeezed):
         yes_no = "没有。" if head.value == 0 else "有。"
     text = f"{yes_no}{who(df.document)}共有车辆{num(total.value, 0)}辆"
     if official:
@@ -222,8 +229,8 @@ def average(q: Question, df: DocFacts) -> Answer | None:
 
 def difference(q: Question, df: DocFacts) -> Answer | None:
     """The same item in two tables, or two items, subtracted."""
-    items = targets(q, df)
-    tables = [t.title for t in df.tables if t.title.replace("预算表", "") in q.squeezed or t.title in q.squeezed]
+    tables = tables_named(q, df)
+    items = [i for i in targets(q, df) if not any(i in t for t in tables)]
     if len(items) == 1 and len(tables) >= 2:
         figures = [f for f in (_in_table(df, items[0], t) for t in tables[:2]) if f]
     else:
@@ -236,6 +243,19 @@ def difference(q: Question, df: DocFacts) -> Answer | None:
     text = (f"{who(df.document)}{a.label}{show(a)}，{b.label}{show(b)}，前者多{num(diff)}万元"
             f"（{formula}）。")
     return answer(q.text, text, [a, b], diff, "万元", computation=formula, intent="difference")
+
+
+def tables_named(q: Question, df: DocFacts) -> list[str]:
+    """The tables a question names ("支出经济分类汇总表", "基本支出表"), in the question's order."""
+    found: list[tuple[int, str]] = []
+    for t in df.tables:
+        core = t.title.removesuffix("预算表").removesuffix("表").removeprefix("一般公共预算")
+        for name in (t.title, core + "表", core):
+            at = q.squeezed.find(name) if len(name) >= 4 else -1
+            if at >= 0:
+                found.append((at, t.title))
+                break
+    return list(dict.fromkeys(title for _, title in sorted(found)))
 
 
 def _in_table(df: DocFacts, item: str, title: str) -> Figure | None:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from indexer import store
-from indexer.records import Cell, Document, Indicator, NarrativeFact, Row, Table
+from indexer.records import Cell, Chunk, Document, Indicator, NarrativeFact, Row, Table
 from indexer.text import normalise, squeeze
 from retrieval.records import Citation, Figure
 
@@ -82,6 +82,16 @@ class DocFacts:
     @cached_property
     def indicators(self) -> list[Indicator]:
         return store.indicators(self.conn, self.document.doc_id)
+
+    @cached_property
+    def chunks(self) -> list[Chunk]:
+        return store.chunks(self.conn, self.document.doc_id)
+
+    @cached_property
+    def all_text(self) -> str:
+        """Everything the document says, squeezed: sections, tables, indicators."""
+        parts = [c.text for c in self.chunks] + [i.level3 + i.value_text for i in self.indicators]
+        return squeeze("".join(parts + [r.row.label for r in self.rows]))
 
     @cached_property
     def rows(self) -> list[RowRef]:

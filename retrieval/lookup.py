@@ -45,8 +45,9 @@ def row_amount(df: DocFacts, ref: RowRef, label: str | None = None) -> Figure | 
         figure = df.cell_figure(ref, column, label=label or ref.label)
         if figure:
             return figure
-    # a row with one number only (a vertical list such as the 2020 "三公" table)
-    if len(ref.row.cells) == 1:
+    # otherwise the leftmost number: budget tables put the row's total first
+    # (小计 of 一般公共预算, or the only number of a vertical list)
+    if ref.row.cells:
         return df.cell_figure(ref, ref.row.cells[0].column, label=label or ref.label)
     return None
 

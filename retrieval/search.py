@@ -78,6 +78,7 @@ class HybridSearch:
     def __init__(self, conn: sqlite3.Connection, vectors: VectorIndex, bm25: BM25Index) -> None:
         self.conn, self.vectors, self.bm25 = conn, vectors, bm25
         self._chunks: dict[str, Chunk] = {}
+        self._absent: set[str] = set()  # ids an index holds but the store not (index is stale)
         # doc_id is a content hash: under one id, sections and source lines never change
         self._sections: dict[str, list[Section]] = {}
         self._lines: dict[str, tuple[str, ...] | None] = {}
@@ -150,7 +151,7 @@ class HybridSearch:
         }
         total = sum(weight.values()) or 1.0
         top = max(h.score for h in sections)
-        scored = []
+        scored: list[tuple[float, Hit, int, str]] = []
         for h, start, text in candidates:
             overlap = sum(weight[w] for w in words if w in text) / total
             scored.append((overlap + CHUNK_PRIOR * h.score / top, h, start, text))
@@ -167,7 +168,7 @@ class HybridSearch:
         plus the cue words of what it asks (returned again as the second item)."""
         names = {h.chunk.department for h in hits}
         years = {str(h.chunk.year) for h in hits}
-        words = []
+        words: list[str] = []
         for token in self.bm25.tokenizer(query):
             if len(token) < 2 or token in _STOP or token in years:
                 continue
@@ -181,8 +182,11 @@ class HybridSearch:
 
     def _load(self, chunk_ids: list[str]) -> None:
         """Fill the chunk cache; a chunk id unknown to it means the store changed: reload."""
-        if any(c not in self._chunks for c in chunk_ids):
+        unknown = {c for c in chunk_ids if c not in self._chunks} - self._absent
+        if unknown:
             self._chunks = {c.chunk_id: c for c in store.chunks(self.conn)}
+            # remembered so that a stale index does not cost a reload on every query
+            self._absent |= unknown - self._chunks.keys()
 
     def _line(self, chunk: Chunk, start: int, sentence: str) -> int:
         """Line of the original file where the sentence begins; the section's first if unknown."""
@@ -232,7 +236,7 @@ def _sentences(chunk_text: str) -> list[tuple[int, str]]:
     skip = chunk_text.find("\n") + 1  # "department year | heading path" is a label, not text
     if skip == 0:
         return []
-    out = []
+    out: list[tuple[int, str]] = []
     for m in _SENTENCE.finditer(chunk_text, skip):
         text = m.group().strip()
         if len(squeeze(text)) >= 4:  # "预算。" and list numbers are no answer

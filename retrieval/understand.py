@@ -25,11 +25,11 @@ INTENTS: list[tuple[str, str]] = [
     ("previous_year", r"上年|去年|上一年|倒推|推算|按.*(增加额|减少额|增长额|减少|增长)"),
     ("average", r"平均|每人|人均"),
     ("rank", r"最大|最多|最高|最小|最少|最低|排名第|前三|哪个项目.*(钱|金额)"),
-    ("count", r"几个|多少个|几项|多少项|几辆|多少辆|有几|多少家|数量是多少"),
+    ("count", r"(几个|多少个|几项|多少项)项目|项目.{0,8}(几个|多少个|几项|多少项)|几辆|多少辆|有几辆|有.{0,4}车吗|有没有.{0,4}车"),
     ("share", r"占.*(比例|比重|多少|百分之|几成)|比例|比重|占比|占多少"),
     ("difference", r"多多少|少多少|差多少|高多少|低多少|相差|差额|多出"),
     ("narrative", r"为什么|原因|干什么|做什么|用途|用于|哪些单位|由哪些|组成|职责|是什么意思|含义|定义|怎么|哪个项目|什么项目|选了|选定"),
-    ("indicator", r"指标|绩效目标|目标值|满意度|要求|计划|覆盖|多久|时限|响应时间|修复"),
+    ("indicator", r"指标|绩效目标|目标值|目标是|目标为|比例目标|满意度|要求|计划|覆盖|多久|时限|响应时间|修复"),
 ]
 _QUOTED = re.compile(r"[“\"《「『]([^”\"》」』]{2,40})[”\"》」』]")
 _YEAR = re.compile(r"(20\d\d)\s*年")
@@ -43,6 +43,14 @@ class Question:
     years: list[int]
     quoted: list[str]
     plain_terms: list[str] = field(default_factory=list)  # budget terms from the lexicon
+    focus: str = ""  # the question without the words that named the department
+
+    def without(self, *names: str) -> str:
+        """The focus with these names removed (a project's name when scoring its indicators)."""
+        text = self.focus or self.squeezed
+        for name in sorted((n for n in names if n), key=len, reverse=True):
+            text = text.replace(name, "")
+        return text
 
     def has(self, intent: str) -> bool:
         return intent in self.intents
@@ -59,22 +67,26 @@ def understand(text: str) -> Question:
     intents = [name for name, pattern in INTENTS if re.search(pattern, s)]
     years = [int(y) for y in _YEAR.findall(s)]
     quoted = [squeeze(normalise(q)) for q in _QUOTED.findall(text)]
+    return Question(text, s, intents, years, quoted, lexicon_terms(s), focus=s)
+
+
+def lexicon_terms(text: str) -> list[str]:
+    """Budget terms for the plain words in the text, longest words first, no overlaps."""
     terms: list[str] = []
+    used: list[str] = []
     for word in sorted(lexicon(), key=len, reverse=True):
-        if word in s and not any(word in longer for longer in terms_words(terms)):
+        if word in text and not any(word in longer for longer in used):
+            used.append(word)
             terms.extend(t for t in lexicon()[word] if t not in terms)
-    return Question(text, s, intents, years, quoted, terms)
-
-
-def terms_words(terms: list[str]) -> list[str]:
-    return [w for w, ts in lexicon().items() if any(t in terms for t in ts)]
+    return terms
 
 
 def vocabulary(df: DocFacts) -> dict[str, str]:
     """Every name the document uses for an item, loosely written → as the document writes it."""
     names: dict[str, str] = {}
     for ref in df.rows:
-        if ref.label and not ref.row.is_total:
+        # unit rows carry the department's own name: a name is not an item
+        if ref.label and not ref.row.is_total and ref.row.code_kind != "单位":
             names.setdefault(loose(ref.label), ref.label)
     for project in df.projects:
         names.setdefault(loose(project.name), project.name)
@@ -83,13 +95,20 @@ def vocabulary(df: DocFacts) -> dict[str, str]:
         if indicator.project:
             names.setdefault(loose(indicator.project), indicator.project)
     for fact in df.facts:
-        names.setdefault(loose(fact.subject), fact.subject)
+        if fact.kind in ("amount", "share", "change_amount", "change_percent"):
+            names.setdefault(loose(fact.subject), fact.subject)
     for table in df.tables:
         for column in table.columns:
             for part in column.split("/"):
                 if part not in ("小计", "合计", "总计", "金额") and not part.startswith("其中"):
                     names.setdefault(loose(part), part)
-    return {k: v for k, v in names.items() if len(k) >= 2}
+    department = loose(df.document.department)
+    return {k: v for k, v in names.items()
+            if len(k) >= 2 and k not in GENERIC and k not in department}
+
+
+# words that name no particular item
+GENERIC = {"项目", "合计", "小计", "总计", "金额", "单位", "部门", "预算", "支出", "收入", "资金"}
 
 
 def loose(text: str) -> str:

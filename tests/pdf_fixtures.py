@@ -34,7 +34,6 @@ _CELL = ParagraphStyle("cell", fontName=FONT, fontSize=6.5, leading=7.5, wordWra
 _SEPARATOR = re.compile(r"^[\s\t|:-]*-{3,}[\s\t|:-]*$")
 _PAGE = landscape(A4)
 _MARGIN = 36
-_TOTALS = ("合计", "总计", "小计")
 
 
 def _blocks(lines: list[str]) -> list[tuple[str, list[str]]]:
@@ -59,9 +58,9 @@ def _blocks(lines: list[str]) -> list[tuple[str, list[str]]]:
 
 
 def _header_count(rows: list[list[str]]) -> int:
-    """Rows before the first one holding a number or a total label."""
+    """Rows before the first one holding a number ("合计" may head a column)."""
     for k, row in enumerate(rows):
-        if any(parse_number(c) is not None or c.strip() in _TOTALS for c in row if c.strip()):
+        if any(parse_number(c) is not None for c in row if c.strip()):
             return k
     return 0
 
@@ -99,7 +98,10 @@ def _table(lines: list[str], repeat_header: bool) -> Table:
             if end > c and below and not any(rows[r][x].strip() for x in range(c + 1, end + 1)):
                 style.append(("SPAN", (c, r), (end, r)))
     return Table(cells, colWidths=[w * scale for w in natural], style=TableStyle(style),
-                 repeatRows=n_header if repeat_header else 0, splitInRow=1)
+                 repeatRows=n_header if repeat_header else 0,
+                 # reportlab draws the rest of a cut row over a repeated header: cut rows
+                 # only where the header is not repeated
+                 splitInRow=0 if repeat_header else 1)
 
 
 def _footer(canv: canvas.Canvas, doc) -> None:
@@ -125,6 +127,27 @@ def render_text_document(text_path: Path, pdf_path: Path) -> Path:
     doc = SimpleDocTemplate(str(pdf_path), pagesize=_PAGE, leftMargin=_MARGIN,
                             rightMargin=_MARGIN, topMargin=_MARGIN, bottomMargin=_MARGIN,
                             title=text_path.stem)
+    doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
+    return pdf_path
+
+
+def long_table_lines(rows: int = 70) -> list[str]:
+    """A 支出 table as tab lines: merged header, tall rows (long labels) every 4th row, wide amounts."""
+    lines = ["科目编码\t\t\t科目名称\t合计\t基本支出\t\t项目支出",
+             "类\t款\t项\t\t\t人员经费\t公用经费\t"]
+    for k in range(rows):
+        label = "其他政府办公厅（室）及相关机构事务支出" * (12 if k % 4 == 3 else 1)
+        lines.append(f"201\t{k // 10:02d}\t{k % 10 + 1:02d}\t{label}\t{k + 1250.05:.2f}"
+                     f"\t{k + 1000.01:.2f}\t250.04\t")
+    return lines
+
+
+def long_table_pdf(pdf_path: Path, repeat_header: bool, rows: int = 70) -> Path:
+    """One ruled table over several pages, its tall rows cut by the page breaks."""
+    story = [Paragraph("2025 年部门支出预算表", _TITLE), Paragraph("单位：万元", _BODY),
+             _table(long_table_lines(rows), repeat_header)]
+    doc = SimpleDocTemplate(str(pdf_path), pagesize=A4, leftMargin=_MARGIN, rightMargin=_MARGIN,
+                            topMargin=_MARGIN, bottomMargin=_MARGIN)
     doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
     return pdf_path
 

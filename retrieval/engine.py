@@ -1,0 +1,166 @@
+"""The answer engine: question → documents → intent → facts and arithmetic → cited Answer.
+
+Numbers come only from the fact store or from code computing on it. When the documents do
+not hold the answer, the Answer says so (answerable false, no number) and names what they cover.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable
+
+from indexer import store
+from indexer.records import Document
+from retrieval import answers, claims
+from retrieval.compare import compare
+from retrieval.compose import refusal, who
+from retrieval.coverage import uncovered_words
+from retrieval.facts import DocFacts
+from retrieval.indicators import indicator_answer
+from retrieval.records import Answer
+from retrieval.resolve import Catalog, Resolution
+from retrieval.search import HybridSearch, quote_citation
+from retrieval.understand import Question, items_in, lexicon_terms, understand
+
+MAX_QUESTION = 500
+
+
+class QuestionError(ValueError):
+    """The question cannot be answered as given (empty, too long)."""
+
+
+Handler = Callable[[Question, DocFacts], Answer | None]
+# tried in this order for a question about one document; the first answer wins
+HANDLERS: list[tuple[str, Handler]] = [
+    ("claim", claims.claim),
+    ("previous_year", answers.previous_year),
+    ("rank", answers.rank),
+    ("average", answers.average),
+    ("count", answers.count),
+    ("share", answers.share),
+    ("difference", answers.difference),
+    ("indicator", indicator_answer),
+]
+
+
+class Engine:
+    """Answers questions from one store. Built once; answering is thread-safe for reads."""
+
+    def __init__(self, conn: sqlite3.Connection, search: HybridSearch | None,
+                 audit: Callable[[sqlite3.Connection, str], list] | None = None) -> None:
+        self.conn = conn
+        self.search = search
+        self.audit = audit
+        self.documents: list[Document] = store.documents(conn)
+        self.catalog = Catalog(self.documents)
+        self._facts: dict[str, DocFacts] = {}
+
+    def facts(self, doc_id: str) -> DocFacts:
+        if doc_id not in self._facts:
+            doc = next(d for d in self.documents if d.doc_id == doc_id)
+            self._facts[doc_id] = DocFacts(self.conn, doc)
+        return self._facts[doc_id]
+
+    def answer(self, question: str, doc_ids: list[str] | None = None) -> Answer:
+        """Answer one question.
+
+        Args:
+            question: the question as the user wrote it.
+            doc_ids: restrict answers to these documents (the app's filter); None for all.
+
+        Returns:
+            The Answer; a refusal (answerable false) when the documents do not hold it.
+
+        Raises:
+            QuestionError: empty or over-long questions.
+        """
+        text = (question or "").strip()
+        if not text:
+            raise QuestionError("问题为空：请输入一个关于部门预算的问题。")
+        if len(text) > MAX_QUESTION:
+            raise QuestionError(f"问题过长（{len(text)}字，上限{MAX_QUESTION}字）：请缩短后再问。")
+        allowed = [d for d in self.documents if doc_ids is None or d.doc_id in doc_ids]
+        if not allowed:
+            return refusal(text, "没有可供回答的预算文件。", self.documents)
+        q = understand(text)
+        res = self.catalog.resolve(text)
+        matches = [m for m in res.documents if m.doc_id in {d.doc_id for d in allowed}]
+        if res.year_missing is not None:
+            covered = [d for d in allowed if d.department in {m.department for m in res.documents}]
+            return refusal(text, f"文件中没有{res.year_missing}年的预算。", covered or allowed)
+        if res.department_named and not matches:
+            return refusal(text, "已收录的文件中没有这个部门的预算。", allowed)
+        if res.ambiguous and len({m.department for m in matches}) > 1 and not _is_comparison(q):
+            names = "、".join(dict.fromkeys(m.department for m in matches))
+            return refusal(text, f"问题可能指多个部门（{names}），请写明是哪一个。", allowed)
+        departments = list(dict.fromkeys(m.department for m in matches))
+        if len(departments) >= 2:
+            sides = [(self.facts(next(m.doc_id for m in matches if m.department == d)),
+                      next(m.matched_text for m in matches if m.department == d)) for d in departments]
+            return compare(q, sides) or refusal(text, "文件中没有可比较的这一项数据。", allowed)
+        if not matches:
+            if len(allowed) == 1:
+                return self.answer_one(q, self.facts(allowed[0].doc_id), res)
+            return self.narrative(q, allowed) or refusal(text, "请写明是哪个部门的预算。", allowed)
+        return self.answer_one(q, self.facts(matches[0].doc_id), res)
+
+    def answer_one(self, q: Question, df: DocFacts, res: Resolution) -> Answer:
+        q.focus = q.without(df.document.department, *(m.matched_text for m in res.documents))
+        q.plain_terms = lexicon_terms(q.focus)  # "办事处" in a name is not 办事
+        asks_prior = bool(res.prior_years) or res.last_year
+        # a plain quantity question naming nothing the document has, and asking about words
+        # the document never uses (在编人员, 品牌型号), has no answer here
+        exempt = {"indicator", "narrative", "previous_year", "claim", "consistency"}
+        missing = [] if exempt & set(q.intents) or items_in(q, df) else uncovered_words(
+            q, df, [m.matched_text for m in res.documents])
+        if missing:
+            return refusal(q.text, f"{who(df.document)}的预算文件没有关于“{'、'.join(missing)}”的内容。",
+                           [df.document])
+        if q.has("consistency") and self.audit is not None:
+            found = self.consistency(q, df)
+            if found:
+                return found
+        for intent, handler in HANDLERS:
+            if intent == "previous_year" and not asks_prior and not q.has("previous_year"):
+                continue
+            if intent != "previous_year" and not q.has(intent):
+                continue
+            result = handler(q, df)
+            if result is not None:
+                return result
+            if intent == "previous_year":
+                return refusal(q.text, f"{who(df.document)}的文件没有写明这一项的上年数据，无法推算。",
+                               [df.document])
+        if q.has("narrative"):
+            found = self.narrative(q, [df.document])
+            if found:
+                return found
+        result = answers.lookup(q, df)
+        if result is not None:
+            return result
+        return self.narrative(q, [df.document]) or refusal(
+            q.text, f"{who(df.document)}的预算文件中没有找到这一项。", [df.document])
+
+    def narrative(self, q: Question, documents: list[Document]) -> Answer | None:
+        if self.search is None:
+            return None
+        hits = self.search.search(q.text, [d.doc_id for d in documents], k=8)
+        quotes = self.search.best_sentences(q.text, hits, limit=2)
+        if not quotes:
+            return None
+        by_id = {d.doc_id: d for d in documents}
+        cites = [quote_citation(x, by_id[x.doc_id]) for x in quotes]
+        body = "".join(x.text if x.text.endswith(("。", "；")) else x.text + "。" for x in quotes)
+        head = who(by_id[quotes[0].doc_id])
+        return Answer(question=q.text, answer=f"{head}的文件写道：{body}", answerable=True,
+                      citations=cites, intent="narrative")
+
+    def consistency(self, q: Question, df: DocFacts) -> Answer | None:
+        from retrieval.consistency import consistency_answer
+
+        return consistency_answer(q, df, self.audit(self.conn, df.document.doc_id))
+
+
+def _is_comparison(q: Question) -> bool:
+    return bool(re.search(r"和|与|跟|比|谁|哪个|分别|各", q.squeezed))

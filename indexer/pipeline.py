@@ -29,7 +29,7 @@ from indexer.metadata import read_metadata
 from indexer.narrative import extract_facts
 from indexer.pdf import read_pdf
 from indexer.records import Document, ParsedDocument
-from indexer.sections import parse_sections
+from indexer.sections import parse_sections, table_text_sections
 from indexer.tables_flat import parse_flat_tables
 from indexer.tables_tsv import parse_tsv_tables
 from indexer.vectors import VectorIndex
@@ -90,6 +90,7 @@ def parse_source(source: SourceText) -> ParsedDocument:
     warnings += table_warnings + indicator_warnings + missing_tables(listed, tables)
     sections = parse_sections(doc_id, lines)
     facts = extract_facts(doc_id, lines, sections)
+    sections += table_text_sections(doc_id, lines, spans)  # after the facts: table text is no narrative
     parsed = ParsedDocument(
         document=document, sections=sections, tables=tables, indicators=indicators,
         facts=facts, warnings=warnings,

@@ -147,3 +147,26 @@ def line_of(lines: list[str], section: Section, snippet: str) -> int:
         if k > best:
             best, best_n = k, n
     return best_n
+
+
+def table_text_sections(doc_id: str, lines: list[str], spans: list) -> list[Section]:
+    """The written targets inside 绩效目标表 (年度总体目标, 主要内容…) as searchable text.
+
+    These tables hold sentences, not only figures; kept as sections headed by the table title
+    they can be found and quoted like the narrative.
+    """
+    records = []
+    for span in spans:
+        if "绩效目标" not in span.title:
+            continue
+        parts = [(n, clean_line(lines[n - 1]).replace("\t", " ").strip())
+                 for n in range(span.title_line + 1, span.line_end + 1)]
+        parts = [(n, t) for n, t in parts if len(t) >= 6 and re.search(r"[\u4e00-\u9fff]{4}", t)]
+        if not parts:
+            continue
+        records.append(Section(
+            section_id=stable_id(doc_id, "table-text", span.line_start, span.title),
+            doc_id=doc_id, heading=span.title, level=1, path=["附件", span.title],
+            text=join_parts(parts), line_start=span.title_line, line_end=span.line_end,
+        ))
+    return records

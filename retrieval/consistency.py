@@ -1,36 +1,64 @@
-"""Consistency questions ("……一致吗？/对得上吗？") answered from the audit's findings."""
+"""Consistency questions ("……一致吗？/对得上吗？") answered from the audit's findings, and, where
+no check found a problem, by showing that the two places agree."""
 
 from __future__ import annotations
 
+import re
+
 from retrieval.compose import answer, num, who
 from retrieval.facts import DocFacts
-from retrieval.indicators import relevance
-from retrieval.records import Answer
+from retrieval.indicators import coverage
+from retrieval.records import Answer, Figure
 from retrieval.understand import Question
+
+# which of a finding's figures is the one the check established (not the one it doubts)
+PRIMARY = ("table", "listed", "indicator", "value", "summary", "fiscal", "implied_previous")
 
 
 def consistency_answer(q: Question, df: DocFacts, findings: list) -> Answer | None:
     """The finding the question is about: verdict false with both figures; none → consistent."""
-    scored = sorted(((relevance(q, f.message), f) for f in findings), key=lambda x: -x[0])
-    if scored and scored[0][0] >= 0.25:
+    scored = sorted(((coverage(q, finding_text(f)), f) for f in findings), key=lambda x: -x[0])
+    if scored and scored[0][0] >= 0.3:
         finding = scored[0][1]
-        value = finding_value(q, finding)
-        text = f"不一致。{who(df.document)}：{finding.message}"
+        consistent = finding.severity == "info"  # a difference of scope, not a contradiction
+        value, unit = primary_figure(finding)
+        head = "一致（口径不同）" if consistent else "不一致"
+        text = f"{head}。{who(df.document)}：{finding.message}"
         if finding.note:
             text += f"（{finding.note}）"
-        return answer(q.text, text, [], value, finding_unit(finding), verdict=False,
+        return answer(q.text, text, [], value, unit, verdict=consistent,
                       citations=list(finding.citations), intent="consistency")
-    return None
+    return counts_agree(q, df)
 
 
-def finding_value(q: Question, finding) -> float | None:
-    """The figure the question did not state: the one the check found (table, sum, indicator)."""
-    figures = getattr(finding, "figures", {}) or {}
-    for key, value in figures.items():
-        if num(value) not in q.squeezed and f"{value:g}" not in q.squeezed:
-            return value
-    return next(iter(figures.values()), None)
+def finding_text(finding) -> str:
+    """What a finding is about: its message and the places it cites."""
+    places = " ".join(f"{c.table or ''}{c.row or ''}{c.column or ''}{c.section or ''}" for c in finding.citations)
+    return f"{finding.message} {places}"
 
 
-def finding_unit(finding) -> str | None:
-    return getattr(finding, "unit", None) or "万元"
+def primary_figure(finding) -> tuple[float | None, str | None]:
+    figures = finding.figures or {}
+    key = next((k for k in PRIMARY if k in figures), next(iter(figures), None))
+    if key is None:
+        return None, None
+    unit = "个" if finding.kind == "count" else ("%" if "%" in finding.message and key == "value" else "万元")
+    return figures[key], unit
+
+
+def counts_agree(q: Question, df: DocFacts) -> Answer | None:
+    """A count the text states (共16个项目) against the rows a table lists."""
+    if not re.search(r"项目.{0,6}(数|个数|几个|多少个)|(个数|多少个).{0,4}项目", q.squeezed):
+        return None
+    stated = next((f for f in df.facts if f.kind == "count" and f.subject == "项目"), None)
+    if stated is None or not df.projects:
+        return None
+    listed = len(df.projects)
+    agree = int(stated.value) == listed
+    first = df.projects[0].ref
+    table = Figure(value=listed, unit="个", label="项目支出预算表列出的项目数",
+                   citation=df.cite_cell(first, first.cell()))
+    text = (f"{'一致' if agree else '不一致'}：{who(df.document)}情况说明称共{num(stated.value, 0)}个项目，"
+            f"项目支出预算表列出{listed}个项目。")
+    return answer(q.text, text, [df.fact_figure(stated, "文中项目数"), table], listed, "个",
+                  verdict=agree, intent="consistency")

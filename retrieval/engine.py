@@ -122,8 +122,10 @@ class Engine:
             if found:
                 return found
         for intent, handler in HANDLERS:
-            if intent == "previous_year" and not asks_prior and not q.has("previous_year"):
-                continue
+            if intent == "previous_year" and (
+                (not asks_prior and not q.has("previous_year")) or re.search(r"为什么|原因", q.squeezed)
+            ):
+                continue  # "为什么比上年增加" asks for the reason, not last year's figure
             if intent != "previous_year" and not q.has(intent):
                 continue
             result = handler(q, df)

@@ -33,6 +33,15 @@ def relevance(q: Question | str, text: str) -> float:
     return len(grams & asked) / len(grams)
 
 
+def coverage(q: Question | str, text: str) -> float:
+    """Share of the question's two-character pieces (its focus) that the text contains."""
+    asked = {g for g in bigrams(q if isinstance(q, str) else (q.focus or q.squeezed))
+             if not set(g) <= _STOP}
+    if not asked:
+        return 0.0
+    return len(asked & bigrams(text)) / len(asked)
+
+
 def common_run(a: str, b: str) -> int:
     """Length of the longest run of characters the two strings share."""
     best = 0
@@ -109,7 +118,7 @@ def text_figure_answer(q: Question, df: DocFacts, project: str | None) -> Answer
     candidates: list[tuple[float, str, Citation]] = []
     for ind in df.indicators:
         if project is None or ind.project == project:
-            candidates.append((relevance(q, ind.value_text), ind.value_text, df.cite_indicator(ind)))
+            candidates.append((coverage(q, ind.value_text), ind.value_text, df.cite_indicator(ind)))
     for chunk in df.chunks:
         for sentence in re.split(r"(?<=[。；;])|\n", chunk.text):
             if _FIGURE.search(sentence):
@@ -117,11 +126,11 @@ def text_figure_answer(q: Question, df: DocFacts, project: str | None) -> Answer
                                 year=df.document.year, kind="table" if chunk.kind == "table" else "section",
                                 table=chunk.table, section=chunk.section, page=chunk.page,
                                 line=chunk.line_start, quote=sentence.strip())
-                candidates.append((relevance(q, _FIGURE.sub("", sentence)), sentence.strip(), cite))
+                candidates.append((coverage(q, _FIGURE.sub("", sentence)), sentence.strip(), cite))
     if not candidates:
         return None
     score, text, cite = max(candidates, key=lambda c: c[0])
-    if score < 0.2:
+    if score < 0.3:
         return None
     clauses = [c for c in re.split(r"[,，;；。]", text) if _FIGURE.search(c)]
     ranked = sorted(clauses, key=lambda c: -relevance(q, _FIGURE.sub("", c)))

@@ -56,6 +56,8 @@ def row_text(row: Row) -> str:
     head = row.label + (f"（{row.code}）" if row.code else "")
     if row.category:
         head += f" [{row.category}]"
+    if row.extra:  # text columns (主要内容或用途, 项目单位 …) say what the row is for
+        head += "（" + "；".join(f"{k}：{v}" for k, v in row.extra.items()) + "）"
     cells = "；".join(f"{c.column}={c.text}" for c in row.cells)
     return f"{head}：{cells}" if cells else head
 

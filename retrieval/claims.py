@@ -14,7 +14,7 @@ from retrieval.answers import tables_named, targets
 from retrieval.compose import answer, num, show, who
 from retrieval.facts import DocFacts
 from retrieval.lookup import item_figure, row_amount
-from retrieval.records import Answer, Figure
+from retrieval.records import Answer, Citation, Figure
 from retrieval.understand import Question
 
 _UP = r"增长|增加|上升|提高|多了"
@@ -70,14 +70,17 @@ def direction_claim(q: Question, df: DocFacts) -> Answer | None:
 
 def existence_claim(q: Question, df: DocFacts) -> Answer | None:
     items = targets(q, df)
-    if not items:
-        return None
+    if not items:  # the claim names something the tables lack: take its words
+        m = re.search(r"(?:没有|无|未|有)(?:安排)?(.{2,12}?)(?:预算|支出|安排|$)", q.focus or q.squeezed)
+        if not m:
+            return None
+        items = [m.group(1)]
     item = items[0]
     figure = item_figure(df, item)
     empty = next((t for t in df.tables if squeeze(item).removesuffix("预算") in t.title and t.empty_note), None)
     says_none = bool(re.search(r"没有|无|未安排|不存在", q.squeezed))
     if figure is None and empty is None:
-        return None
+        return stated_absence(q, df, item, says_none)
     present = figure is not None and figure.value > 0
     verdict = (not present) if says_none else present
     if figure is not None:
@@ -87,8 +90,6 @@ def existence_claim(q: Question, df: DocFacts) -> Answer | None:
     text = f"{'正确' if verdict else '错误'}。{who(df.document)}{fact}。"
     cites = [df.cite_cell(df.total_row(empty), None)] if empty is not None and df.total_row(empty) else []
     if empty is not None and not cites:
-        from retrieval.records import Citation
-
         cites = [Citation(doc_id=df.document.doc_id, department=df.document.department,
                           year=df.document.year, kind="table", table=empty.title,
                           line=empty.line_start, quote=empty.empty_note or "")]
@@ -157,3 +158,20 @@ def table_scope_claim(q: Question, df: DocFacts) -> Answer | None:
         return answer(q.text, text, [a, b], diff, "万元", verdict=None, intent="claim")
     return answer(q.text, text, [a, b], diff, "万元", verdict=False,
                   computation=f"{num(b.value)} − {num(a.value)} = {num(diff)}", intent="claim")
+
+
+def stated_absence(q: Question, df: DocFacts, item: str, says_none: bool) -> Answer | None:
+    """The text says there is none ("2020年没有政府性基金预算拨款安排的收入和支出")."""
+    core = squeeze(item).removesuffix("预算").removesuffix("支出")
+    for section in df.sections:
+        for sentence in re.split(r"(?<=[。；;])", section.text):
+            s = squeeze(sentence)
+            if core and core in s and re.search(rf"(没有|无|未安排)[^。；]{{0,12}}{re.escape(core)}", s):
+                verdict = says_none
+                text = f"{'正确' if verdict else '错误'}。{who(df.document)}的文件写明：{sentence.strip()}"
+                cite = Citation(doc_id=df.document.doc_id, department=df.document.department,
+                                year=df.document.year, kind="section", section=" > ".join(section.path),
+                                page=section.page, line=section.line_start, quote=sentence.strip())
+                return answer(q.text, text, [], None, None, verdict=verdict, citations=[cite],
+                              intent="claim")
+    return None

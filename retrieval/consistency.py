@@ -11,13 +11,17 @@ from retrieval.indicators import coverage
 from retrieval.records import Answer, Figure
 from retrieval.understand import Question
 
+CUES = (r"有没有|有无|不合理|合理吗|的地方|问题|一致吗|是否一致|一致|对得上吗|对得上|对不上|算得通吗|"
+        r"算得通|说得通|这个说法|说法|到底|矛盾|吗|[?？]")
 # which of a finding's figures is the one the check established (not the one it doubts)
 PRIMARY = ("table", "listed", "indicator", "value", "summary", "fiscal", "implied_previous")
 
 
 def consistency_answer(q: Question, df: DocFacts, findings: list) -> Answer | None:
     """The finding the question is about: verdict false with both figures; none → consistent."""
-    scored = sorted(((coverage(q, finding_text(f)), f) for f in findings), key=lambda x: -x[0])
+    # the words of asking ("有没有不合理的地方", "对得上吗") say nothing about which finding
+    topic = re.sub(CUES, "", q.focus or q.squeezed)
+    scored = sorted(((coverage(topic, finding_text(f)), f) for f in findings), key=lambda x: -x[0])
     if scored and scored[0][0] >= 0.3:
         finding = scored[0][1]
         consistent = finding.severity == "info"  # a difference of scope, not a contradiction

@@ -121,6 +121,10 @@ class Engine:
             found = self.consistency(q, df)
             if found:
                 return found
+        if q.has("narrative") and re.search(_STRONG_NARRATIVE, q.squeezed):
+            found = self.narrative(q, [df.document])
+            if found:
+                return found
         for intent, handler in HANDLERS:
             if intent == "previous_year" and (
                 (not asks_prior and not q.has("previous_year")) or re.search(r"为什么|原因", q.squeezed)
@@ -162,6 +166,10 @@ class Engine:
         from retrieval.consistency import consistency_answer
 
         return consistency_answer(q, df, self.audit(self.conn, df.document.doc_id))
+
+
+# questions that ask for words, not a figure, even when they name an indicator table
+_STRONG_NARRATIVE = r"为什么|原因|选了|选定|哪个项目作为|哪些单位|由哪些|干什么|做什么|职责"
 
 
 def _is_comparison(q: Question) -> bool:

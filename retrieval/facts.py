@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from indexer import store
-from indexer.records import Cell, Chunk, Document, Indicator, NarrativeFact, Row, Table
+from indexer.records import Cell, Chunk, Document, Indicator, NarrativeFact, Row, Section, Table
 from indexer.text import normalise, squeeze
 from retrieval.records import Citation, Figure
 
@@ -82,6 +82,10 @@ class DocFacts:
     @cached_property
     def indicators(self) -> list[Indicator]:
         return store.indicators(self.conn, self.document.doc_id)
+
+    @cached_property
+    def sections(self) -> list[Section]:
+        return store.sections(self.conn, self.document.doc_id)
 
     @cached_property
     def chunks(self) -> list[Chunk]:

@@ -3,11 +3,12 @@ no check found a problem, by showing that the two places agree."""
 
 from __future__ import annotations
 
+import math
 import re
 
 from retrieval.compose import answer, num, who
 from retrieval.facts import DocFacts
-from retrieval.indicators import coverage
+from retrieval.indicators import bigrams
 from retrieval.records import Answer, Figure
 from retrieval.understand import Question
 
@@ -19,9 +20,9 @@ PRIMARY = ("table", "listed", "indicator", "value", "summary", "fiscal", "implie
 
 def consistency_answer(q: Question, df: DocFacts, findings: list) -> Answer | None:
     """The finding the question is about: verdict false with both figures; none → consistent."""
-    # the words of asking ("有没有不合理的地方", "对得上吗") say nothing about which finding
-    topic = re.sub(CUES, "", q.focus or q.squeezed)
-    scored = sorted(((coverage(topic, finding_text(f)), f) for f in findings), key=lambda x: -x[0])
+    # the words of asking ("有没有不合理的地方", "对得上吗") and years say nothing about which finding
+    topic = re.sub(r"\d+年?", "", re.sub(CUES, "", q.focus or q.squeezed))
+    scored = sorted(zip(topic_scores(topic, findings), findings), key=lambda x: -x[0])
     if scored and scored[0][0] >= 0.3:
         finding = scored[0][1]
         consistent = finding.severity == "info"  # a difference of scope, not a contradiction
@@ -33,6 +34,18 @@ def consistency_answer(q: Question, df: DocFacts, findings: list) -> Answer | No
         return answer(q.text, text, [], value, unit, verdict=consistent,
                       citations=list(finding.citations), intent="consistency")
     return counts_agree(q, df)
+
+
+def topic_scores(topic: str, findings: list) -> list[float]:
+    """How much of the question's topic each finding speaks of, words shared by every finding
+    counting for nothing (weighted like tf-idf over the document's findings)."""
+    asked = {g for g in bigrams(topic)}
+    texts = [bigrams(finding_text(f)) for f in findings]
+    if not asked or not texts:
+        return [0.0] * len(findings)
+    weight = {g: math.log((len(texts) + 1) / (1 + sum(g in t for t in texts))) for g in asked}
+    mass = sum(w for g, w in weight.items() if any(g in t for t in texts)) or 1.0
+    return [sum(weight[g] for g in asked if g in t) / mass for t in texts]
 
 
 def finding_text(finding) -> str:

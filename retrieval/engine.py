@@ -107,6 +107,7 @@ class Engine:
 
     def answer_one(self, q: Question, df: DocFacts, res: Resolution) -> Answer:
         q.focus = q.without(df.document.department, *(m.matched_text for m in res.documents))
+        q.focus = re.sub(r"(19|20)\d\d年度?", "", q.focus)  # the year chose the document already
         q.plain_terms = lexicon_terms(q.focus)  # "办事处" in a name is not 办事
         asks_prior = bool(res.prior_years) or res.last_year
         # a plain quantity question naming nothing the document has, and asking about words

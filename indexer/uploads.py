@@ -1,0 +1,156 @@
+"""Uploads from the app: a size limit, a safe file name, a check before anything is written,
+then indexing into the store with progress; a bad file gets a clear message and changes nothing."""
+
+from __future__ import annotations
+
+import re
+import tempfile
+import threading
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexer import store
+from indexer.load import PDF_SUFFIXES, TEXT_SUFFIXES, NotABudgetDocument, UnreadableFile, read_source
+from indexer.pdf import read_pdf
+from indexer.pipeline import Indexer, TruncatedDocument, parse_source
+from indexer.settings import Settings
+from indexer.vectors import VectorIndex, chroma_client
+
+MAX_UPLOAD_MB = 20
+MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
+UPLOAD_TYPES = sorted(s.lstrip(".") for s in TEXT_SUFFIXES | PDF_SUFFIXES)
+_index_lock = threading.Lock()  # one upload indexes at a time per process
+_UNSAFE = re.compile(r"[^\w\u4e00-\u9fff（）()\-.]+")
+_REASONS = {  # the indexer's reasons, as a user reads them
+    "the file is empty": "文件为空", "the file is binary, not text": "文件不是文本",
+    "not valid UTF-8 or GBK/GB18030 text": "文件编码无法识别（不是 UTF-8 或 GBK 文本）",
+    "the file has no text (only whitespace)": "文件没有文字内容",
+    "no 部门预算 content": "不是部门预算文件（没有预算表格或预算标题）",
+    "no department name found": "不是部门预算文件（找不到部门名称）",
+    "no budget year found": "不是部门预算文件（找不到预算年度）",
+    "the document appears truncated": "文件不完整（目录列出的表格都不在文中）",
+    "not a PDF file": "不是有效的 PDF 文件", "no text layer": "PDF 没有文字层（扫描件）",
+    "the PDF is encrypted": "PDF 已加密", "corrupt": "PDF 文件损坏或不完整",
+}
+
+
+def sanitise_file_name(name: str) -> str:
+    """A safe file name: no folders, no control or shell characters, a bounded length."""
+    base = re.split(r"[\\/]", unicodedata.normalize("NFKC", name or ""))[-1]
+    base = _UNSAFE.sub("_", base).strip("._ ") or "upload"
+    stem, dot, suffix = base.rpartition(".")
+    if not dot:
+        stem, suffix = base, ""
+    stem = stem.strip("._ ")[:100] or "upload"
+    return f"{stem}.{suffix.lower()[:10]}" if suffix else stem
+
+
+def reason(error: Exception) -> str:
+    text = str(error)
+    for key, chinese in _REASONS.items():
+        if key in text:
+            return chinese
+    return text
+
+
+@dataclass
+class UploadOutcome:
+    ok: bool
+    status: str  # "indexed", "unchanged", "rejected"
+    file_name: str
+    message: str  # for the user, in Chinese
+    doc_id: str | None = None
+
+
+class ProgressEmbeddings:
+    """Embeds in small batches and reports how many texts are done (for a progress bar)."""
+
+    def __init__(self, inner, report: Callable[[int], None], batch: int = 16) -> None:
+        self.inner, self.report, self.batch, self.done = inner, report, batch, 0
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        out: list[list[float]] = []
+        for start in range(0, len(texts), self.batch):
+            out += self.inner.embed_documents(texts[start : start + self.batch])
+            self.done += len(texts[start : start + self.batch])
+            self.report(self.done)
+        return out
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+
+def index_upload(name: str, data: bytes, settings: Settings, embedder,
+                 progress: Callable[[float, str], None] = lambda f, t: None) -> UploadOutcome:
+    """Check an uploaded file, then index it into the store; a bad file changes nothing.
+
+    Args:
+        name: the file name as the browser sent it (sanitised here).
+        data: the file's bytes.
+        settings: the store to index into.
+        embedder: the embedding model (a langchain Embeddings).
+        progress: called with (fraction done, what is happening).
+
+    Returns:
+        The outcome, with a message for the user.
+    """
+    safe = sanitise_file_name(name)
+    suffix = Path(safe).suffix.lower()
+
+    def rejected(why: str) -> UploadOutcome:
+        return UploadOutcome(False, "rejected", safe, f"未收录 {safe}：{why}。已有的文件不受影响。")
+
+    if len(data) > MAX_UPLOAD_BYTES:
+        return rejected(f"文件太大（{len(data) / 1024 / 1024:.1f} MB，上限 {MAX_UPLOAD_MB} MB）")
+    if suffix not in TEXT_SUFFIXES | PDF_SUFFIXES:
+        return rejected(f"不支持的文件类型“{suffix or '无扩展名'}”（支持 PDF、TXT、MD）")
+    if not data:
+        return rejected("文件为空")
+    progress(0.05, "检查文件…")
+    # parse a staged copy first: a file that cannot be indexed never reaches the store's folder
+    with tempfile.TemporaryDirectory() as tmp:
+        staged = Path(tmp) / safe
+        staged.write_bytes(data)
+        try:
+            source = read_pdf(staged) if suffix in PDF_SUFFIXES else read_source(staged)
+            chunks = len(parse_source(source).chunks)
+        except (UnreadableFile, NotABudgetDocument, TruncatedDocument) as error:
+            return rejected(reason(error))
+    progress(0.15, "解析完成，正在建立索引…")
+    target = settings.store / "uploads" / safe
+    with _index_lock:
+        previous = target.read_bytes() if target.exists() else None
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        conn = store.connect(settings.database)
+        try:
+            report = ProgressEmbeddings(
+                embedder, lambda n: progress(0.15 + 0.75 * min(n / max(chunks, 1), 1.0),
+                                             f"建立检索索引 {min(n, chunks)}/{chunks}…"))
+            vectors = VectorIndex(chroma_client(settings), settings.collection, report)
+            result = Indexer(conn, vectors, settings.bm25_dir).index([target])[0]
+            # failed, or the same content already stored from another path: keep no copy
+            if result.status == "failed" or not store.documents_at_path(conn, str(target.resolve())):
+                _restore(target, previous)
+        except BaseException:
+            _restore(target, previous)
+            raise
+        finally:
+            conn.close()
+    if result.status == "failed":
+        return rejected(reason(Exception(result.message or "")))
+    progress(1.0, "完成")
+    if result.status == "unchanged":
+        return UploadOutcome(True, "unchanged", safe, f"{safe} 已收录过（内容相同），无需重复索引。", result.doc_id)
+    return UploadOutcome(True, "indexed", safe,
+                         f"已收录 {safe}：{result.department}（{result.year}年），找到 {result.tables_found} 张表，"
+                         f"现在可以提问了。", result.doc_id)
+
+
+def _restore(target: Path, previous: bytes | None) -> None:
+    if previous is None:
+        target.unlink(missing_ok=True)
+    else:
+        target.write_bytes(previous)

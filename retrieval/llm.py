@@ -1,0 +1,434 @@
+"""Optional LLM answers: the engine answers, a chat model rewrites the answer in plain Chinese,
+and every number of the rewrite is checked against the engine's facts before it is shown.
+
+The engine's Answer stays the truth: value, unit, verdict, computation and citations are always
+the engine's; only the `answer` text may come from the model, and only when each number in it is
+one the engine's answer stands on (see verify_numbers). Anything else — an unverified number,
+a changed verdict, an empty or garbled reply, an error, a slow endpoint — gives the engine's own
+answer with a note, within `llm_timeout` seconds. Document text reaches the model only inside
+the prompt's data block, and sentences that read as instructions contribute no numbers.
+"""
+
+from __future__ import annotations
+
+import queue
+import re
+import string
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+from pydantic import BaseModel, ConfigDict, Field
+
+from indexer.settings import Settings
+from retrieval.compose import num
+from retrieval.records import Answer
+from retrieval.verify_numbers import allowed_numbers, unverified
+
+PROMPT_DIR = Path(__file__).resolve().parents[1] / "prompts"
+History = Sequence[tuple[str, str]]  # (user question, answer shown) of earlier turns, oldest first
+HISTORY_TURNS = 4  # earlier turns shown to the model
+_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年(?:度)?")
+_LAST_YEAR = re.compile(r"去年|上年|上一年|前一年")
+_YEAR_BEFORE = re.compile(r"前年")
+_FILLER = re.compile(r"^(?:那么|那|还有|再问一下|再问|请问)[，,]?|(?:呢|怎么样|如何|是多少)?[？?。！!]*$")
+_COMPARE = re.compile(r"^(?:和|跟|与|同|对比|比较)(?P<other>.+?)(?:比|相比|比较|对比)?$")
+
+
+class PromptError(ValueError):
+    """A prompt template is missing or its placeholders differ from those the code fills."""
+
+
+class ModelUnavailable(RuntimeError):
+    """The chat model failed, timed out or replied with something that is not an answer."""
+
+
+class LLMResult(BaseModel):
+    """An answer with how it was written.
+
+    `answer` has the contract's fields (Answer.contract()); `used_model` says its text is the
+    model's, verified; `flagged` says the model's text was rejected by verification; `note` says
+    why the offline answer is shown, for the user; `unverified` lists the rejected numbers.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+    answer: Answer
+    used_model: bool = False
+    flagged: bool = False
+    note: str | None = None
+    standalone: str  # the question the engine answered (a follow-up made standalone)
+    unverified: list[str] = Field(default_factory=list)
+
+
+def load_prompt(name: str, required: set[str], directory: Path = PROMPT_DIR) -> str:
+    """Read prompts/NAME.txt and check that its placeholders are exactly `required`.
+
+    Args:
+        name: the template's name without ".txt".
+        required: the placeholders the caller fills ({question} → "question").
+        directory: where the templates are.
+
+    Returns:
+        The template text, for str.format.
+
+    Raises:
+        PromptError: no such template, a required placeholder missing, or an unknown one.
+    """
+    path = directory / f"{name}.txt"
+    if not path.is_file():
+        raise PromptError(f"prompt template {path} not found")
+    text = path.read_text(encoding="utf-8")
+    try:
+        fields = {f for _, f, _, _ in string.Formatter().parse(text) if f is not None}
+    except ValueError as e:
+        raise PromptError(f"prompt {name}: {e} (write literal braces as {{{{ }}}})") from e
+    if missing := required - fields:
+        raise PromptError(f"prompt {name} lacks placeholders {sorted(missing)}")
+    if unknown := fields - required:
+        raise PromptError(f"prompt {name} has unknown placeholders {sorted(unknown)}")
+    return text
+
+
+class ChatModel:
+    """The chat model behind one interface: a whole reply, or its tokens as they come."""
+
+    def __init__(self, model: BaseChatModel) -> None:
+        self.model = model
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> ChatModel:
+        """Connect to the OpenAI-compatible endpoint of the settings (always with a timeout)."""
+        from langchain_openai import ChatOpenAI  # the only import of the endpoint's client
+
+        return cls(ChatOpenAI(
+            base_url=settings.llm_base_url, model=settings.llm_model, api_key=settings.llm_api_key,
+            timeout=settings.llm_timeout, max_retries=settings.llm_retries, temperature=0,
+        ))
+
+    def complete(self, system: str, user: str) -> str:
+        reply = self.model.invoke([SystemMessage(system), HumanMessage(user)])
+        return _text(reply.content)
+
+    def stream(self, system: str, user: str) -> Iterator[str]:
+        for chunk in self.model.stream([SystemMessage(system), HumanMessage(user)]):
+            yield _text(chunk.content)
+
+
+class LLMAnswerer:
+    """Answers with the engine, worded by a chat model, numbers verified.
+
+    Args:
+        engine: the offline Engine (anything with `answer(question, doc_ids)`; `catalog` is used
+            for follow-ups when present).
+        chat: the chat model (a ChatModel, or a langchain chat model to wrap).
+        timeout: seconds the model may take per question before the offline answer is given.
+        rewrite_followups_with_model: ask the model to complete a follow-up the rules cannot.
+    """
+
+    def __init__(self, engine: Any, chat: ChatModel | BaseChatModel, timeout: float = 20.0,
+                 rewrite_followups_with_model: bool = True) -> None:
+        self.engine = engine
+        self.chat = chat if isinstance(chat, ChatModel) else ChatModel(chat)
+        self.timeout = timeout
+        self.rewrite_followups_with_model = rewrite_followups_with_model
+        self.system = load_prompt("answer_system", set())
+        self.template = load_prompt("answer", {"history", "question", "answer", "facts"})
+        self.followup = load_prompt("followup", {"history", "question"})
+
+    def answer(self, question: str, history: History = (), doc_ids: list[str] | None = None) -> LLMResult:
+        """Answer a question, a follow-up of `history` or not.
+
+        Args:
+            question: the user's question.
+            history: earlier (question, answer) turns, oldest first.
+            doc_ids: restrict to these documents (the app's filter); None for all.
+
+        Returns:
+            The LLMResult. Its answer's contract fields other than the text are the engine's.
+
+        Raises:
+            QuestionError: from the engine, for an empty or over-long question.
+        """
+        standalone, offline = self._offline(question, history, doc_ids)
+        if not offline.answerable:  # a refusal names what the store covers: nothing to word
+            return LLMResult(answer=offline, standalone=standalone)
+        try:
+            reply = _with_deadline(lambda: self.chat.complete(self.system, self._prompt(
+                question, standalone, history, offline)), self.timeout)
+        except ModelUnavailable as e:
+            return _fallback(offline, standalone, str(e))
+        return self.check(offline, reply, standalone, question)
+
+    def stream(self, question: str, history: History = (), doc_ids: list[str] | None = None) -> AnswerStream:
+        """Stream the model's tokens; the verified LLMResult is `.result` once they are consumed.
+
+        The app shows the tokens as they come and then replaces them with `result.answer.answer`
+        (the offline text when the model's was rejected) and `result.note`.
+        """
+        standalone, offline = self._offline(question, history, doc_ids)
+        if not offline.answerable:
+            return AnswerStream(iter(()), lambda text, error: LLMResult(answer=offline, standalone=standalone))
+        prompt = self._prompt(question, standalone, history, offline)
+
+        def finish(text: str, error: str | None) -> LLMResult:
+            if error:
+                return _fallback(offline, standalone, error)
+            return self.check(offline, text, standalone, question)
+
+        return AnswerStream(_stream_with_deadline(lambda: self.chat.stream(self.system, prompt),
+                                                  self.timeout), finish)
+
+    def check(self, offline: Answer, reply: str, standalone: str, question: str) -> LLMResult:
+        """Accept the model's reply as the answer text only if it passes every check."""
+        text = _clean(reply)
+        problem = _garbage(text)
+        if problem:
+            return _fallback(offline, standalone, problem)
+        bad = unverified(text, allowed_numbers(offline, question, standalone))
+        if bad:
+            note = f"模型回答中的数字{'、'.join(bad)}与引用的数据不符，已改用离线答案。"
+            return LLMResult(answer=offline, flagged=True, note=note, standalone=standalone, unverified=bad)
+        if changed := _verdict_changed(offline.answer, text):
+            return LLMResult(answer=offline, flagged=True, standalone=standalone,
+                             note=f"模型回答改变了结论（{changed}），已改用离线答案。")
+        worded = offline.model_copy(update={"answer": text, "question": question})
+        return LLMResult(answer=worded, used_model=True, standalone=standalone)
+
+    def standalone(self, question: str, history: History) -> str:
+        """The question with what a follow-up leaves out filled in from the history."""
+        catalog = getattr(self.engine, "catalog", None)
+        if not history or catalog is None:
+            return question.strip()
+        context: str | None = None
+        for earlier, _ in history:
+            context = complete_followup(earlier, context, catalog) or earlier
+        rewritten = complete_followup(question, context, catalog)
+        if rewritten is not None:
+            return rewritten
+        if self.rewrite_followups_with_model and _looks_elliptical(question):
+            try:
+                text = _clean(_with_deadline(lambda: self.chat.complete(self.system, self.followup.format(
+                    history=_history_text(history), question=_data(question))), self.timeout))
+            except ModelUnavailable:
+                return question.strip()
+            if text and not _garbage(text) and len(text) <= 200:
+                return text.splitlines()[0]
+        return question.strip()
+
+    def _offline(self, question: str, history: History, doc_ids: list[str] | None) -> tuple[str, Answer]:
+        standalone = self.standalone(question, history)
+        offline = self.engine.answer(standalone, doc_ids)
+        return standalone, offline.model_copy(update={"question": question})
+
+    def _prompt(self, question: str, standalone: str, history: History, offline: Answer) -> str:
+        asked = question if standalone == question else f"{question}（即：{standalone}）"
+        return self.template.format(history=_history_text(history), question=_data(asked),
+                                    answer=_data(offline.answer), facts=_facts(offline))
+
+
+class AnswerStream:
+    """The model's tokens as they come; `result` is set once they are all consumed."""
+
+    def __init__(self, tokens: Iterator[str], finish: Callable[[str, str | None], LLMResult]) -> None:
+        self._tokens = tokens
+        self._finish = finish
+        self._parts: list[str] = []
+        self.result: LLMResult | None = None
+
+    def __iter__(self) -> AnswerStream:
+        return self
+
+    def __next__(self) -> str:
+        if self.result is not None:
+            raise StopIteration
+        try:
+            token = next(self._tokens)
+        except StopIteration:
+            self.result = self._finish("".join(self._parts), None)
+            raise
+        except ModelUnavailable as e:
+            self.result = self._finish("", str(e))
+            raise StopIteration from e
+        self._parts.append(token)
+        return token
+
+
+def build_answerer(settings: Settings, engine: Any) -> LLMAnswerer | None:
+    """The LLM answerer when settings name a model (llm_model), else None: answer offline."""
+    if not settings.llm_model:
+        return None
+    return LLMAnswerer(engine, ChatModel.from_settings(settings), timeout=settings.llm_timeout)
+
+
+def complete_followup(question: str, context: str | None, catalog: Any) -> str | None:
+    """Fill in a follow-up from the previous (standalone) question by rules; None when it can't.
+
+    "那去年呢？" after "西工区政府办2025年项目支出多少？" → "西工区政府办2024年项目支出多少？";
+    "和西工街道比呢？" → "西工区政府办和西工街道项目支出多少？"; "那西工街道呢？" swaps the
+    department; "人员经费呢？" asks about the previous department and year. A question that
+    names its department and is not a bare comparison stands alone.
+    """
+    q = question.strip()
+    if context is None:
+        return q
+    prev = catalog.resolve(context)
+    named = [m for m in prev.documents if m.matched_text]
+    res = catalog.resolve(q)
+    core = _FILLER.sub("", q)
+    if not named:
+        return q if res.documents or res.department_named else None
+    prev_span = named[0].matched_text
+    spans = [m.matched_text for m in res.documents if m.matched_text]
+    if spans:
+        other = spans[0]
+        compare = _COMPARE.match(core)
+        if compare and other in compare.group("other"):
+            # documents of different years compare: the year of one would exclude the other
+            return _YEAR.sub("", context.replace(prev_span, f"{prev_span}和{other}", 1))
+        if len(core.replace(other, "")) <= 2 and not res.years:
+            return _YEAR.sub("", context).replace(prev_span, other, 1)
+        return q
+    if res.department_named:
+        return q  # names a department the store lacks: the engine says so
+    year = prev.years[0] if prev.years else named[0].year
+    rest = _LAST_YEAR.sub("", _YEAR_BEFORE.sub("", _YEAR.sub("", core)))
+    if res.years or _LAST_YEAR.search(core) or _YEAR_BEFORE.search(core):
+        wanted = res.years[0] if res.years else year - (2 if _YEAR_BEFORE.search(core) else 1)
+        if not rest.strip("的"):
+            return _with_year(context, prev_span, wanted)
+        return f"{prev_span}{wanted}年{rest}？"
+    if not rest.strip():
+        return None
+    return f"{prev_span}{year}年{rest}{'' if rest.endswith(('？', '?')) else '？'}"
+
+
+def _with_year(context: str, span: str, year: int) -> str:
+    if _YEAR.search(context):
+        return _YEAR.sub(f"{year}年", context, count=1)
+    return context.replace(span, f"{span}{year}年", 1)
+
+
+def _looks_elliptical(question: str) -> bool:
+    return len(question.strip()) <= 15 or bool(re.search(r"呢[？?]?$|^那", question.strip()))
+
+
+def _with_deadline(call: Callable[[], str], timeout: float) -> str:
+    """Run a model call in a daemon thread; raise ModelUnavailable after `timeout` seconds."""
+    box: queue.Queue = queue.Queue(maxsize=1)
+
+    def run() -> None:
+        try:
+            box.put(("ok", call()))
+        except Exception as e:  # any failure of the endpoint or its client means: answer offline
+            box.put(("error", e))
+
+    threading.Thread(target=run, daemon=True).start()
+    try:
+        kind, value = box.get(timeout=timeout)
+    except queue.Empty:
+        raise ModelUnavailable(f"模型服务在{timeout:g}秒内没有回答，已改用离线答案。") from None
+    if kind == "error":
+        raise ModelUnavailable(f"模型服务出错（{type(value).__name__}），已改用离线答案。")
+    return value
+
+
+def _stream_with_deadline(start: Callable[[], Iterator[str]], timeout: float) -> Iterator[str]:
+    """Yield a model's tokens from a daemon thread; raise ModelUnavailable past the deadline."""
+    import time
+
+    box: queue.Queue = queue.Queue()
+    done = object()
+
+    def run() -> None:
+        try:
+            for token in start():
+                box.put(("ok", token))
+            box.put(("ok", done))
+        except Exception as e:
+            box.put(("error", e))
+
+    threading.Thread(target=run, daemon=True).start()
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            kind, value = box.get(timeout=max(0.0, deadline - time.monotonic()))
+        except queue.Empty:
+            raise ModelUnavailable(f"模型服务在{timeout:g}秒内没有答完，已改用离线答案。") from None
+        if kind == "error":
+            raise ModelUnavailable(f"模型服务出错（{type(value).__name__}），已改用离线答案。")
+        if value is done:
+            return
+        yield value
+
+
+def _fallback(offline: Answer, standalone: str, note: str) -> LLMResult:
+    return LLMResult(answer=offline, note=note, standalone=standalone)
+
+
+def _text(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content blocks
+        return "".join(b if isinstance(b, str) else str(b.get("text", "")) for b in content)
+    return ""
+
+
+def _clean(reply: str) -> str:
+    text = (reply or "").strip()
+    text = re.sub(r"^```\w*\s*|\s*```$", "", text).strip()  # a fenced reply
+    return re.sub(r"</?think>", "", text).strip()
+
+
+def _garbage(text: str) -> str | None:
+    """Why a reply is no answer (empty, JSON or markup, no Chinese), or None."""
+    if not text:
+        return "模型没有给出回答，已改用离线答案。"
+    if text[0] in "{[<" or not re.search(r"[\u4e00-\u9fff]", text):
+        return "模型的回答格式不对，已改用离线答案。"
+    if len(text) > 4000:
+        return "模型的回答过长，已改用离线答案。"
+    return None
+
+
+# the engine opens a verdict with one of these words; a rewording must keep its sense
+_NEGATIVE = {"错误": ("错误", "不对", "不正确", "不成立", "不属实"), "不一致": ("不一致", "对不上", "不相符")}
+_POSITIVE = {"正确": ("正确", "属实", "成立"), "一致": ("一致", "对得上", "相符")}
+_OPPOSITE = {"正确": "错误", "一致": "不一致"}
+
+
+def _verdict_changed(offline: str, text: str) -> str | None:
+    """The engine's opening verdict word when the model's text drops or contradicts it, else None."""
+    for word, forms in _NEGATIVE.items():
+        if offline.startswith(word):
+            return None if any(f in text for f in forms) else word
+    for word, forms in _POSITIVE.items():
+        if offline.startswith(word):
+            negatives = _NEGATIVE[_OPPOSITE[word]]
+            kept = any(f in text for f in forms) and not any(n in text for n in negatives)
+            return None if kept else word
+    return None
+
+
+def _data(text: str) -> str:
+    """Text placed in the prompt's data block, unable to close it."""
+    return (text or "").replace("<", "＜").replace(">", "＞")
+
+
+def _facts(answer: Answer) -> str:
+    lines = []
+    for f in answer.figures:
+        lines.append(f"- {f.label}：{num(f.value) if f.unit == '万元' else f'{f.value:g}'}{f.unit}")
+    if answer.computation:
+        lines.append(f"- 计算：{answer.computation}")
+    for c in answer.citations:
+        where = "，".join(x for x in (c.table, c.row, c.column, c.section) if x)
+        lines.append(f"- 原文（{c.department}{c.year}年{('，' + where) if where else ''}）：{c.quote}")
+    return _data("\n".join(lines) or "（无）")
+
+
+def _history_text(history: History) -> str:
+    turns = list(history)[-HISTORY_TURNS:]
+    return _data("\n".join(f"问：{q}\n答：{a}" for q, a in turns) or "（无）")

@@ -1,0 +1,349 @@
+"""What the chat app shows, built from records: citation titles, the cited row with its cell,
+breakdown and comparison charts, and table frames for the browser (uploads: indexer/uploads.py).
+
+The app (app.py) only renders what these functions return. Every number shown comes from the
+store's cells or an Answer's figures; nothing is parsed back out of answer text.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from indexer import store
+from indexer.records import Document, Row, Table
+from retrieval.audit_base import table_role
+from retrieval.records import Answer, Citation
+
+HIGHLIGHT = "background-color: #ffe08a; font-weight: bold"
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$:^&])")  # links, HTML, code, LaTeX, directives
+_MD_LINE_START = re.compile(r"^(\s*)([-+=]|\d+(?=[.)](?:\s|$)))", re.MULTILINE)  # lists, headings, quotes
+
+
+def escape_markdown(text: str) -> str:
+    """Escape text so that Markdown shows it literally (no links, HTML, LaTeX or directives)."""
+    escaped = _MD_SPECIAL.sub(r"\\\1", text or "")
+    escaped = _MD_LINE_START.sub(_escape_line_start, escaped)
+    return escaped.replace("\n", "  \n")
+
+
+def _escape_line_start(m: re.Match) -> str:
+    lead, mark = m.group(1), m.group(2)
+    return lead + (mark + "\\" if mark[0].isdigit() else "\\" + mark)  # "1\." and "\-"
+
+
+def number(value: float) -> str:
+    """An amount as the documents write it, with two decimals."""
+    return f"{value:.2f}"
+
+
+def headline(answer: Answer) -> str | None:
+    """The answer's headline figure with its unit ("15.58 万元", "20.70%", "8 个"), or None."""
+    if answer.value is None:
+        return None
+    unit = answer.unit or ""
+    counted = unit not in ("万元", "元", "%", "") and float(answer.value).is_integer()
+    text = f"{answer.value:.0f}" if counted else number(answer.value)
+    return f"{text}{unit}" if unit == "%" else f"{text} {unit}".strip()
+
+
+def doc_label(department: str, year: int) -> str:
+    return f"{department}{year}年部门预算"
+
+
+def citation_title(c: Citation) -> str:
+    """One line naming the document, the table (or section) and the page or line of a citation."""
+    parts = [doc_label(c.department, c.year)]
+    if c.kind == "table":
+        parts.append(c.table or "表格")
+        where = "".join(x for x in (f"「{c.row}」行" if c.row else "", f"「{c.column}」列" if c.column else ""))
+        if where:
+            parts.append(where)
+    else:
+        parts.append(c.section or "正文")
+    if c.page is not None:
+        parts.append(f"第{c.page}页")
+    if c.line is not None:
+        parts.append(f"第{c.line}行")
+    return " · ".join(parts)
+
+
+# ---- the cited row -------------------------------------------------------------------------
+
+
+@dataclass
+class CitedRow:
+    """The cited table row as a small frame (one line per column) and the cited column in it."""
+
+    table: str
+    frame: pd.DataFrame
+    column: str | None
+
+    def styled(self) -> Styler:
+        """The frame with the cited cell highlighted."""
+        def paint(col: pd.Series) -> list[str]:
+            return [HIGHLIGHT if idx == self.column else "" for idx in col.index]
+
+        return self.frame.style.apply(paint, axis=0)
+
+
+def table_name(t: Table) -> str:
+    return f"{t.number} {t.title}" if t.number else t.title
+
+
+def find_table(tables: list[Table], c: Citation) -> Table | None:
+    named = [t for t in tables if c.table in (t.title, table_name(t))]
+    inside = [t for t in named if c.line is not None and t.line_start <= c.line <= t.line_end]
+    return (inside or named or [None])[0]
+
+
+def find_row(t: Table, c: Citation) -> Row | None:
+    for test in (lambda r: r.line == c.line and r.label == c.row, lambda r: r.label == c.row,
+                 lambda r: r.line == c.line):
+        found = [r for r in t.rows if test(r)]
+        if found:
+            return found[0]
+    return None
+
+
+def cited_row(tables: list[Table], c: Citation) -> CitedRow | None:
+    """The row a table citation points to, with its cells as written; None for other citations."""
+    if c.kind != "table" or not c.table:
+        return None
+    t = find_table(tables, c)
+    row = find_row(t, c) if t else None
+    if t is None or row is None:
+        return None
+    cells = {cell.column: cell.text for cell in row.cells}
+    # empty cells are left out to keep the frame small, except the cited one
+    columns = [col for col in t.columns if cells.get(col) or col == c.column]
+    frame = pd.DataFrame({f"「{row.label}」（{t.unit}）": [cells.get(col, "") for col in columns]},
+                         index=pd.Index(columns, name="列"))
+    return CitedRow(table=table_name(t), frame=frame, column=c.column if c.column in columns else None)
+
+
+# ---- charts ----------------------------------------------------------------------------------
+
+BreakdownKind = str  # "three_public", "structure", "function"
+_BREAKDOWN = re.compile(r"花在哪|花到哪|用在哪|用到哪|花在了?什么|用途|构成|组成|结构|分布|明细|都花")
+
+
+def breakdown_kind(question: str) -> BreakdownKind | None:
+    """Which breakdown a question asks for, if it asks for one."""
+    q = re.sub(r"\s+", "", unicodedata.normalize("NFKC", question))
+    if not _BREAKDOWN.search(q):
+        return None
+    if "三公" in q:
+        return "three_public"
+    if "结构" in q or ("基本支出" in q and "项目支出" in q):
+        return "structure"
+    return "function"
+
+
+@dataclass
+class Chart:
+    """Data for one chart: values by label (one column per series), and where they come from."""
+
+    kind: str  # "breakdown" or "comparison"
+    title: str
+    data: pd.DataFrame  # index: labels; columns: series
+    unit: str
+    source: str  # the document and table the values come from
+    summary: str = ""  # one sentence computed from the data
+
+
+def _leaf_value(row: Row, column: str) -> float | None:
+    cell = next((c for c in row.cells if c.column == column), None)
+    return cell.value if cell else None
+
+
+def _plain_label(label: str) -> str:
+    return re.sub(r"^(其中[:：]?)?[(（]?[\d一二三四五六七八九十]+[)）、.．]\s*", "", label).strip()
+
+
+def _breakdown_parts(kind: BreakdownKind, tables: list[Table]) -> tuple[Table, str, dict[str, float]] | None:
+    role = {"three_public": "three_public"}.get(kind, "expense")
+    t = next((t for t in tables if table_role(t.title) == role and t.rows), None)
+    if t is None or not t.columns:
+        return None
+    parts: dict[str, float] = {}
+    if kind == "function":
+        rows = [r for r in t.rows if r.code_kind == "功能分类" and r.code]
+        codes = [r.code for r in rows]
+        leaves = [r for r in rows if not any(o != r.code and o.startswith(r.code) for o in codes)]
+        labels = [r.label for r in leaves]
+        for r in leaves:
+            name = r.label if labels.count(r.label) == 1 else f"{r.label}（{r.code}）"
+            parts[name] = _leaf_value(r, t.columns[0]) or 0.0
+        return t, t.columns[0], parts
+    if kind == "three_public" and len(t.rows) > 1:  # one row per item, a 共计 row on top
+        for r in t.rows:
+            if not r.is_total and not re.match(r"^\s*(其中|[(（])", r.label):
+                parts[_plain_label(r.label)] = _leaf_value(r, t.columns[0]) or 0.0
+        return t, t.columns[0], parts
+    total = next((r for r in t.rows if r.is_total), t.rows[0])
+    if kind == "three_public":  # one row, one column per item
+        for col in t.columns[1:]:
+            if not col.endswith(("合计", "小计")):
+                parts[col.split("/")[-1]] = _leaf_value(total, col) or 0.0
+        return t, total.label, parts
+    for group in dict.fromkeys(col.split("/")[0] for col in t.columns[1:]):
+        col = next((c for c in (f"{group}/小计", group) if c in t.columns), None)
+        if col is not None:
+            parts[group] = _leaf_value(total, col) or 0.0
+    return t, total.label, parts
+
+
+def breakdown(kind: BreakdownKind, document: Document, tables: list[Table]) -> Chart | None:
+    """A breakdown of a document's spending drawn from its tables; None if it has no such table."""
+    found = _breakdown_parts(kind, tables)
+    if found is None:
+        return None
+    t, where, parts = found
+    parts = {k: v for k, v in parts.items() if v}
+    if not parts:
+        return None
+    total = sum(parts.values())
+    top = max(parts, key=parts.__getitem__)
+    title = {"three_public": "“三公”经费构成", "structure": "支出结构",
+             "function": "钱花在哪里（按支出功能分类科目）"}[kind]
+    data = pd.DataFrame({"金额（万元）": list(parts.values())}, index=pd.Index(list(parts), name="项目"))
+    summary = (f"合计 {number(total)} 万元，其中最多的是「{top}」{number(parts[top])} 万元"
+               f"（占 {parts[top] / total * 100:.2f}%）。")
+    source = f"{doc_label(document.department, document.year)} · {table_name(t)} · 「{where}」（第{t.line_start}行起）"
+    return Chart(kind="breakdown", title=f"{document.department}{document.year}年{title}", data=data,
+                 unit="万元", source=source, summary=summary)
+
+
+def comparison(answer: Answer) -> Chart | None:
+    """Side-by-side bars of a comparison answer's figures, one bar group per department."""
+    unit = answer.unit or (answer.figures[0].unit if answer.figures else None)
+    figures = [f for f in answer.figures if f.unit == unit]
+    if len({f.citation.doc_id for f in figures}) < 2:
+        return None
+    values: dict[str, dict[str, float]] = {}
+    for f in figures:
+        who = f"{f.citation.department}（{f.citation.year}）"
+        values.setdefault(f.label, {}).setdefault(who, f.value)
+    data = pd.DataFrame(values)
+    data.index.name = "部门"
+    sources = dict.fromkeys(f"{doc_label(f.citation.department, f.citation.year)} · {f.citation.table or f.citation.section}"
+                            for f in figures)
+    return Chart(kind="comparison", title="对比", data=data, unit=unit or "", source="；".join(sources))
+
+
+def chart_for(question: str, answer: Answer, documents: list[Document],
+              tables_of: Callable[[str], list[Table]]) -> Chart | None:
+    """The chart an answer deserves: a comparison's bars, or a breakdown of the cited document."""
+    if not answer.answerable:
+        return None
+    if answer.intent == "compare":
+        return comparison(answer)
+    kind = breakdown_kind(question)
+    cited = [c.doc_id for c in answer.citations]
+    if kind is None or len(set(cited)) != 1:
+        return None
+    document = next((d for d in documents if d.doc_id == cited[0]), None)
+    return breakdown(kind, document, tables_of(document.doc_id)) if document else None
+
+
+# ---- the table browser and the document list -----------------------------------------------
+
+
+def _as_number(text: str) -> float | None:
+    try:
+        return float(text.replace(",", "").replace("，", ""))
+    except ValueError:
+        return None
+
+
+def table_frame(t: Table) -> pd.DataFrame:
+    """A table as a frame: code, label, category and other text columns, then its numbers."""
+    data: dict[str, list] = {}
+    if any(r.code for r in t.rows):
+        data["编码"] = [r.code or "" for r in t.rows]
+    data["项目"] = [r.label for r in t.rows]
+    if any(r.category for r in t.rows):
+        data["类别"] = [r.category or "" for r in t.rows]
+    for key in dict.fromkeys(k for r in t.rows for k in r.extra):
+        data[key] = [r.extra.get(key, "") for r in t.rows]
+    for col in t.columns:
+        texts = [next((c.text for c in r.cells if c.column == col), "") for r in t.rows]
+        numbers = [_as_number(x) if x else None for x in texts]
+        numeric = all(n is not None for n, x in zip(numbers, texts) if x)
+        name = col if col not in data else f"{col}（数值）"
+        data[name] = numbers if numeric else texts
+    return pd.DataFrame(data)
+
+
+def csv_name(document: Document, t: Table) -> str:
+    """A download name for a table: department, year and table, without unsafe characters."""
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", f"{document.department}{document.year}_{table_name(t)}") + ".csv"
+
+
+def table_csv(t: Table) -> bytes:
+    """The table as CSV, with a BOM so that Excel opens the Chinese text correctly."""
+    return table_frame(t).to_csv(index=False).encode("utf-8-sig")
+
+
+@dataclass
+class DocumentSummary:
+    document: Document
+    tables: int
+    warnings: list[str] = field(default_factory=list)
+
+
+def document_summaries(conn, documents: list[Document]) -> list[DocumentSummary]:
+    """Each indexed document with its number of tables and its indexing warnings."""
+    return [DocumentSummary(d, len(store.tables(conn, d.doc_id)), store.document_warnings(conn, d.doc_id))
+            for d in documents]
+
+
+def covered(documents: list[Document]) -> str:
+    """What the documents cover, in one line."""
+    if not documents:
+        return "尚未收录任何预算文件。"
+    return "可以回答这些文件的问题：" + "；".join(f"{d.department}（{d.year}年）" for d in documents) + "。"
+
+
+def example_questions(documents: list[Document]) -> dict[str, list[str]]:
+    """Example questions for a citizen, a staff member and a fact-checker, about a stored document."""
+    if not documents:
+        return {}
+    d = max(documents, key=lambda x: (x.year, x.department))
+    who = f"{d.department}{d.year}年"
+    return {
+        "市民": [f"{who}的钱都花在哪了？", f"{who}三公经费构成是怎样的？"],
+        "工作人员": [f"{who}项目支出多少？占多大比例？", f"{who}的住房公积金预算是多少？"],
+        "核查人员": [f"判断对错：{who}“三公”经费比上年减少了。", f"{who}到底有多少个项目？文字说明和项目表一致吗？"],
+    }
+
+
+# ---- one turn of the chat --------------------------------------------------------------------
+
+
+@dataclass
+class Reply:
+    """One answered question with everything the chat shows for it."""
+
+    question: str
+    answer: Answer | None
+    error: str | None = None  # why the question could not be asked (empty, too long)
+    chart: Chart | None = None
+    rows: list[CitedRow | None] = field(default_factory=list)  # one per citation
+
+
+def reply(question: str, answer: Answer, documents: list[Document],
+          tables_of: Callable[[str], list[Table]]) -> Reply:
+    """Build what the chat shows for an answer: its chart and the rows behind its citations."""
+    rows = [cited_row(tables_of(c.doc_id), c) if c.kind == "table" else None for c in answer.citations]
+    return Reply(question, answer, chart=chart_for(question, answer, documents, tables_of), rows=rows)
+
+
+SEVERITY = {"error": ("🔴", "错误"), "warning": ("🟠", "警告"), "info": ("🔵", "说明")}

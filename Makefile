@@ -1,5 +1,5 @@
 # `make run`: set up if needed, index data/ into the default store, serve the chat on 127.0.0.1:8501.
-# `make test`: set up if needed, run the whole test suite.
+# `make test`: set up if needed (with Chromium for the browser test), run the whole test suite.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -7,7 +7,9 @@ MODEL  := models/multilingual-e5-small
 STORE  ?= $(or $(BUDGETQA_STORE),budgetqa_store)
 PORT   ?= 8501
 
-.PHONY: setup run test bench clean
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: setup browser run test bench clean
 
 setup: $(VENV)/.installed $(MODEL)/.complete
 
@@ -23,12 +25,21 @@ $(VENV)/.installed: pyproject.toml
 $(MODEL)/.complete: $(VENV)/.installed
 	$(BIN)/python -m indexer.model_build $(MODEL)
 
+# the end-to-end test drives Debian's chromium (never `playwright install`: it downloads a browser)
+# and needs CJK fonts to render Chinese; CI runs as root on Debian
+browser: $(VENV)/.browser
+$(VENV)/.browser: $(VENV)/.installed
+	@if [ ! -x /usr/bin/chromium ] || ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y chromium fonts-noto-cjk; fi
+	touch $@
+
 run: setup
 	$(BIN)/budgetqa index data --store $(STORE)
 	BUDGETQA_STORE=$(STORE) $(BIN)/streamlit run app.py --server.headless true \
 		--server.address 127.0.0.1 --server.port $(PORT) --browser.gatherUsageStats false
 
-test: setup
+test: setup $(VENV)/.browser
 	BUDGETQA_MODEL_DIR=$(CURDIR)/$(MODEL) $(BIN)/python -m pytest
 
 bench: setup

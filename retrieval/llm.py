@@ -15,6 +15,7 @@ import queue
 import re
 import string
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,17 +26,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from indexer.settings import Settings
 from retrieval.compose import num
+from retrieval.followup import complete_followup, looks_elliptical
 from retrieval.records import Answer
 from retrieval.verify_numbers import allowed_numbers, unverified
 
 PROMPT_DIR = Path(__file__).resolve().parents[1] / "prompts"
 History = Sequence[tuple[str, str]]  # (user question, answer shown) of earlier turns, oldest first
 HISTORY_TURNS = 4  # earlier turns shown to the model
-_YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年(?:度)?")
-_LAST_YEAR = re.compile(r"去年|上年|上一年|前一年")
-_YEAR_BEFORE = re.compile(r"前年")
-_FILLER = re.compile(r"^(?:那么|那|还有|再问一下|再问|请问)[，,]?|(?:呢|怎么样|如何|是多少)?[？?。！!]*$")
-_COMPARE = re.compile(r"^(?:和|跟|与|同|对比|比较)(?P<other>.+?)(?:比|相比|比较|对比)?$")
 
 
 class PromptError(ValueError):
@@ -109,11 +106,10 @@ class ChatModel:
         ))
 
     def complete(self, system: str, user: str) -> str:
-        reply = self.model.invoke([SystemMessage(system), HumanMessage(user)])
-        return _text(reply.content)
+        return _text(self.model.invoke(_messages(system, user)).content)
 
     def stream(self, system: str, user: str) -> Iterator[str]:
-        for chunk in self.model.stream([SystemMessage(system), HumanMessage(user)]):
+        for chunk in self.model.stream(_messages(system, user)):
             yield _text(chunk.content)
 
 
@@ -152,12 +148,13 @@ class LLMAnswerer:
         Raises:
             QuestionError: from the engine, for an empty or over-long question.
         """
-        standalone, offline = self._offline(question, history, doc_ids)
+        standalone, offline, budget = self._offline(question, history, doc_ids)
         if not offline.answerable:  # a refusal names what the store covers: nothing to word
             return LLMResult(answer=offline, standalone=standalone)
+        prompt = self._prompt(question, standalone, history, offline)
         try:
-            reply = _with_deadline(lambda: self.chat.complete(self.system, self._prompt(
-                question, standalone, history, offline)), self.timeout)
+            reply = _with_deadline(lambda: self.chat.complete(self.system, prompt),
+                                   budget)
         except ModelUnavailable as e:
             return _fallback(offline, standalone, str(e))
         return self.check(offline, reply, standalone, question)
@@ -168,7 +165,7 @@ class LLMAnswerer:
         The app shows the tokens as they come and then replaces them with `result.answer.answer`
         (the offline text when the model's was rejected) and `result.note`.
         """
-        standalone, offline = self._offline(question, history, doc_ids)
+        standalone, offline, budget = self._offline(question, history, doc_ids)
         if not offline.answerable:
             return AnswerStream(iter(()), lambda text, error: LLMResult(answer=offline, standalone=standalone))
         prompt = self._prompt(question, standalone, history, offline)
@@ -179,7 +176,7 @@ class LLMAnswerer:
             return self.check(offline, text, standalone, question)
 
         return AnswerStream(_stream_with_deadline(lambda: self.chat.stream(self.system, prompt),
-                                                  self.timeout), finish)
+                                                  budget), finish)
 
     def check(self, offline: Answer, reply: str, standalone: str, question: str) -> LLMResult:
         """Accept the model's reply as the answer text only if it passes every check."""
@@ -208,20 +205,25 @@ class LLMAnswerer:
         rewritten = complete_followup(question, context, catalog)
         if rewritten is not None:
             return rewritten
-        if self.rewrite_followups_with_model and _looks_elliptical(question):
+        if self.rewrite_followups_with_model and looks_elliptical(question):
             try:
-                text = _clean(_with_deadline(lambda: self.chat.complete(self.system, self.followup.format(
-                    history=_history_text(history), question=_data(question))), self.timeout))
+                prompt = self.followup.format(history=_history_text(history), question=_data(question))
+                # half the time at most: the answer itself needs the rest
+                text = _clean(_with_deadline(lambda: self.chat.complete("", prompt), self.timeout / 2))
             except ModelUnavailable:
                 return question.strip()
             if text and not _garbage(text) and len(text) <= 200:
                 return text.splitlines()[0]
         return question.strip()
 
-    def _offline(self, question: str, history: History, doc_ids: list[str] | None) -> tuple[str, Answer]:
+    def _offline(self, question: str, history: History,
+                 doc_ids: list[str] | None) -> tuple[str, Answer, float]:
+        started = time.monotonic()
         standalone = self.standalone(question, history)
+        # model time left for the answer: the timeout less what a follow-up rewrite took
+        budget = max(0.0, self.timeout - (time.monotonic() - started))
         offline = self.engine.answer(standalone, doc_ids)
-        return standalone, offline.model_copy(update={"question": question})
+        return standalone, offline.model_copy(update={"question": question}), budget
 
     def _prompt(self, question: str, standalone: str, history: History, offline: Answer) -> str:
         asked = question if standalone == question else f"{question}（即：{standalone}）"
@@ -263,58 +265,6 @@ def build_answerer(settings: Settings, engine: Any) -> LLMAnswerer | None:
     return LLMAnswerer(engine, ChatModel.from_settings(settings), timeout=settings.llm_timeout)
 
 
-def complete_followup(question: str, context: str | None, catalog: Any) -> str | None:
-    """Fill in a follow-up from the previous (standalone) question by rules; None when it can't.
-
-    "那去年呢？" after "西工区政府办2025年项目支出多少？" → "西工区政府办2024年项目支出多少？";
-    "和西工街道比呢？" → "西工区政府办和西工街道项目支出多少？"; "那西工街道呢？" swaps the
-    department; "人员经费呢？" asks about the previous department and year. A question that
-    names its department and is not a bare comparison stands alone.
-    """
-    q = question.strip()
-    if context is None:
-        return q
-    prev = catalog.resolve(context)
-    named = [m for m in prev.documents if m.matched_text]
-    res = catalog.resolve(q)
-    core = _FILLER.sub("", q)
-    if not named:
-        return q if res.documents or res.department_named else None
-    prev_span = named[0].matched_text
-    spans = [m.matched_text for m in res.documents if m.matched_text]
-    if spans:
-        other = spans[0]
-        compare = _COMPARE.match(core)
-        if compare and other in compare.group("other"):
-            # documents of different years compare: the year of one would exclude the other
-            return _YEAR.sub("", context.replace(prev_span, f"{prev_span}和{other}", 1))
-        if len(core.replace(other, "")) <= 2 and not res.years:
-            return _YEAR.sub("", context).replace(prev_span, other, 1)
-        return q
-    if res.department_named:
-        return q  # names a department the store lacks: the engine says so
-    year = prev.years[0] if prev.years else named[0].year
-    rest = _LAST_YEAR.sub("", _YEAR_BEFORE.sub("", _YEAR.sub("", core)))
-    if res.years or _LAST_YEAR.search(core) or _YEAR_BEFORE.search(core):
-        wanted = res.years[0] if res.years else year - (2 if _YEAR_BEFORE.search(core) else 1)
-        if not rest.strip("的"):
-            return _with_year(context, prev_span, wanted)
-        return f"{prev_span}{wanted}年{rest}？"
-    if not rest.strip():
-        return None
-    return f"{prev_span}{year}年{rest}{'' if rest.endswith(('？', '?')) else '？'}"
-
-
-def _with_year(context: str, span: str, year: int) -> str:
-    if _YEAR.search(context):
-        return _YEAR.sub(f"{year}年", context, count=1)
-    return context.replace(span, f"{span}{year}年", 1)
-
-
-def _looks_elliptical(question: str) -> bool:
-    return len(question.strip()) <= 15 or bool(re.search(r"呢[？?]?$|^那", question.strip()))
-
-
 def _with_deadline(call: Callable[[], str], timeout: float) -> str:
     """Run a model call in a daemon thread; raise ModelUnavailable after `timeout` seconds."""
     box: queue.Queue = queue.Queue(maxsize=1)
@@ -329,7 +279,7 @@ def _with_deadline(call: Callable[[], str], timeout: float) -> str:
     try:
         kind, value = box.get(timeout=timeout)
     except queue.Empty:
-        raise ModelUnavailable(f"模型服务在{timeout:g}秒内没有回答，已改用离线答案。") from None
+        raise ModelUnavailable(f"模型服务在{round(timeout, 1):g}秒内没有回答，已改用离线答案。") from None
     if kind == "error":
         raise ModelUnavailable(f"模型服务出错（{type(value).__name__}），已改用离线答案。")
     return value
@@ -337,8 +287,6 @@ def _with_deadline(call: Callable[[], str], timeout: float) -> str:
 
 def _stream_with_deadline(start: Callable[[], Iterator[str]], timeout: float) -> Iterator[str]:
     """Yield a model's tokens from a daemon thread; raise ModelUnavailable past the deadline."""
-    import time
-
     box: queue.Queue = queue.Queue()
     done = object()
 
@@ -356,12 +304,16 @@ def _stream_with_deadline(start: Callable[[], Iterator[str]], timeout: float) ->
         try:
             kind, value = box.get(timeout=max(0.0, deadline - time.monotonic()))
         except queue.Empty:
-            raise ModelUnavailable(f"模型服务在{timeout:g}秒内没有答完，已改用离线答案。") from None
+            raise ModelUnavailable(f"模型服务在{round(timeout, 1):g}秒内没有答完，已改用离线答案。") from None
         if kind == "error":
             raise ModelUnavailable(f"模型服务出错（{type(value).__name__}），已改用离线答案。")
         if value is done:
             return
         yield value
+
+
+def _messages(system: str, user: str) -> list:
+    return ([SystemMessage(system)] if system else []) + [HumanMessage(user)]
 
 
 def _fallback(offline: Answer, standalone: str, note: str) -> LLMResult:

@@ -299,9 +299,11 @@ class DocumentSummary:
     warnings: list[str] = field(default_factory=list)
 
 
-def document_summaries(conn, documents: list[Document]) -> list[DocumentSummary]:
+def document_summaries(conn, documents: list[Document],
+                       tables_of: Callable[[str], list[Table]] | None = None) -> list[DocumentSummary]:
     """Each indexed document with its number of tables and its indexing warnings."""
-    return [DocumentSummary(d, len(store.tables(conn, d.doc_id)), store.document_warnings(conn, d.doc_id))
+    tables_of = tables_of or (lambda doc_id: store.tables(conn, doc_id))
+    return [DocumentSummary(d, len(tables_of(d.doc_id)), store.document_warnings(conn, d.doc_id))
             for d in documents]
 
 

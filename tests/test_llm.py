@@ -8,7 +8,8 @@ from langchain_core.language_models.fake_chat_models import FakeListChatModel, G
 
 from indexer.records import Document
 from indexer.settings import Settings
-from retrieval.llm import LLMAnswerer, PromptError, build_answerer, complete_followup, load_prompt
+from retrieval.followup import complete_followup
+from retrieval.llm import LLMAnswerer, PromptError, build_answerer, load_prompt
 from retrieval.records import Answer, Citation, Figure
 from retrieval.resolve import Catalog
 from retrieval.verify_numbers import allowed_numbers, numbers_in, unverified
@@ -205,6 +206,13 @@ def test_chained_follow_ups_build_on_each_other():
     history = [(QUESTION, "…"), ("那去年呢？", "…")]
     answerer("项目支出为241.35万元。", engine=engine).answer("和西工街道比呢？", history=history)
     assert engine.asked == ["西工区政府办和西工街道项目支出多少？占多大比例？"]
+
+
+def test_a_follow_up_the_rules_cannot_complete_is_asked_of_the_model():
+    engine = StubEngine()
+    llm = answerer("西工区政府办2024年项目支出多少？", "项目支出为241.35万元。", engine=engine)
+    result = llm.answer("那去年呢？", history=[("项目支出多少？", "请写明是哪个部门的预算。")])
+    assert engine.asked == ["西工区政府办2024年项目支出多少？"] and result.used_model
 
 
 def test_prompt_placeholders_are_checked(tmp_path):

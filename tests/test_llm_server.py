@@ -43,6 +43,7 @@ class ScriptedServer:
     def __init__(self, script: Script) -> None:
         self.script = script
         self.requests: list[dict] = []
+        self.seconds = 0.0
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -136,7 +137,10 @@ def ask(script: Script, engine=None, timeout: float = 5.0, stream: bool = False)
         if stream:
             s = llm.stream(QUESTION)
             return "".join(s), s.result, server
-        return llm.answer(QUESTION), server
+        started = time.monotonic()
+        result = llm.answer(QUESTION)
+        server.seconds = time.monotonic() - started  # the answer's time, not the set-up's
+        return result, server
 
 
 def test_a_correct_answer_from_the_endpoint_is_used():
@@ -161,9 +165,8 @@ def test_a_planted_instruction_is_ignored():
 
 
 def test_a_slow_endpoint_gives_the_offline_answer_within_the_timeout():
-    start = time.monotonic()
-    result, _ = ask(lambda body: Reply("项目支出241.35万元。", delay=4), timeout=1.0)
-    assert time.monotonic() - start < 1.0 + 0.5
+    result, server = ask(lambda body: Reply("项目支出241.35万元。", delay=4), timeout=1.0)
+    assert server.seconds < 1.0 + 0.5
     assert not result.used_model and "1秒" in result.note
 
 
@@ -195,6 +198,7 @@ class Rewording:
 
     def __init__(self) -> None:
         self.changed: list[bool] = []
+        self.unchangeable = 0  # second answers with no number to change
 
     def __call__(self, body: dict) -> Reply:
         prompt = user_prompt(body)
@@ -204,13 +208,16 @@ class Rewording:
         changed = False
         if len(self.changed) % 2 == 1:
             text, changed = change_one_number(text, prompt)
+            self.unchangeable += not changed
         self.changed.append(changed)
         return Reply(text)
 
 
 def change_one_number(text: str, prompt: str) -> tuple[str, bool]:
-    """Replace the first figure (a decimal, else a count) with a value the prompt never states."""
-    m = re.search(r"\d+\.\d+", text) or re.search(r"\d+(?=[个辆项名次张件%])", text)
+    """Replace the first figure (a decimal, a count, else any number but a list marker) with a
+    value the prompt never states."""
+    m = (re.search(r"\d+\.\d+", text) or re.search(r"\d+(?=[个辆项名次张件%])", text)
+         or re.search(r"(?<![第(（\d])\d+(?![.、)）\d])", text))
     if not m:
         return text, False
     old = m.group(0)
@@ -243,7 +250,7 @@ def test_dev_set_changed_numbers_are_all_caught(corpus_engine):
     assert len(asked) == len(script.changed) > 0
     changed = [r for r, c in zip(asked, script.changed) if c]
     kept = [r for r, c in zip(asked, script.changed) if not c]
-    assert len(changed) >= len(asked) // 2 - 2
+    assert len(changed) + script.unchangeable == len(asked) // 2
     assert all(r.flagged and not r.used_model for r in changed)  # every changed number caught
     assert all(r.used_model for r in kept)  # a faithful rewording is accepted
     with_llm = evaluate(items, [r.answer for r in results], documents)
@@ -253,4 +260,5 @@ def test_dev_set_changed_numbers_are_all_caught(corpus_engine):
     assert [r.answer.contract().keys() for r in results] == [a.contract().keys() for a in offline]
     print(f"dev: offline {without.overall.passed}/{without.overall.total}, with scripted LLM "
           f"{with_llm.overall.passed}/{with_llm.overall.total}; changed {len(changed)}, "
-          f"caught {sum(r.flagged for r in changed)}, reworded answers used {len(kept)}")
+          f"caught {sum(r.flagged for r in changed)}, without a number {script.unchangeable}, "
+          f"reworded answers used {len(kept)}")

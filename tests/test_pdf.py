@@ -144,7 +144,7 @@ def test_folder_with_a_good_and_a_bad_pdf(tmp_path, embedder, good_pdf):
     results = {r.path.name: r for r in indexer.index([folder])}
     assert results["good.pdf"].status == "indexed" and results["good.pdf"].rows > 30
     assert results["bad.pdf"].status == "failed"
-    assert results["bad.pdf"].message.startswith("bad.pdf: truncated")
+    assert results["bad.pdf"].message.startswith("truncated")
     [doc] = store.documents(indexer.conn)
     assert doc.file_name == "good.pdf" and doc.shape == "pdf" and doc.page_count == 8
     pages = indexer.conn.execute("SELECT count(*) FROM cells WHERE page IS NULL").fetchone()[0]

@@ -1,0 +1,157 @@
+"""The chat app through Streamlit's AppTest: answers with citations, refusals, the filter, the
+table browser, charts, the consistency view and uploads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from indexer import store
+from indexer.settings import Settings
+from tests import pdf_fixtures
+from tests.conftest import CHANHE, DATA, XIGONG_GOV
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+CHANHE_DEPT = "洛阳市瀍河回族区行政审批和政务信息管理局"
+MEDICAL = "瀍河区审批局2025年的行政单位医疗预算是多少？"
+TIMEOUT = 300  # an upload embeds a whole document on two cores
+
+
+@pytest.fixture
+def corpus_app(corpus_index, model_dir, monkeypatch) -> AppTest:
+    """The app over the session's corpus store, run once."""
+    monkeypatch.setenv("BUDGETQA_STORE", str(corpus_index[1].store))
+    monkeypatch.setenv("BUDGETQA_EMBEDDING_MODEL", str(model_dir))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    return at.run()
+
+
+def ask(at: AppTest, question: str) -> AppTest:
+    at.chat_input[0].set_value(question).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def last_reply(at: AppTest):
+    return at.main.get("chat_message")[-1]
+
+
+def texts(node) -> str:
+    return "\n".join(str(e.value) for kind in ("markdown", "caption", "warning", "info", "error", "success")
+                     for e in node.get(kind))
+
+
+def test_question_is_answered_with_its_figure_and_citation(corpus_app):
+    reply = last_reply(ask(corpus_app, MEDICAL))
+    assert [m.value for m in reply.get("metric")] == ["15.58 万元"]
+    cited = [e for e in reply.get("expander") if "部门支出预算表" in e.label]
+    assert cited and f"{CHANHE_DEPT}2025年部门预算" in cited[0].label and "第242行" in cited[0].label
+    frame = cited[0].get("dataframe")[0].value
+    assert frame.loc["合计"].iloc[0] == "15.58"  # the cited cell, highlighted by presenter.CitedRow
+
+
+def test_refusal_says_what_the_documents_cover(corpus_app):
+    reply = last_reply(ask(corpus_app, "西工区政府办有多少在编人员？"))
+    assert not reply.get("metric")
+    assert "在编人员" in reply.get("warning")[0].value
+    assert "可以回答这些文件的问题" in texts(reply) and CHANHE_DEPT in texts(reply)
+
+
+def test_filter_restricts_answers_to_chosen_departments(corpus_app):
+    corpus_app.sidebar.multiselect(key="filter_departments").set_value(["洛阳市西工区人民政府办公室"]).run()
+    reply = last_reply(ask(corpus_app, MEDICAL))
+    assert not reply.get("metric") and "15.58" not in texts(reply)
+    corpus_app.sidebar.multiselect(key="filter_departments").set_value([CHANHE_DEPT]).run()
+    reply = last_reply(ask(corpus_app, MEDICAL))
+    assert [m.value for m in reply.get("metric")] == ["15.58 万元"]
+
+
+def test_table_browser_shows_a_table_and_offers_csv(corpus_app):
+    docs = corpus_app.sidebar.selectbox(key="browse_doc")
+    docs.select_index(next(i for i, o in enumerate(docs.options) if CHANHE_DEPT in o)).run()
+    tables = corpus_app.sidebar.selectbox(key="browse_table")
+    tables.select_index(tables.options.index("部门支出预算表")).run()
+    frame = corpus_app.sidebar.get("dataframe")[1].value  # [0] lists the documents
+    row = frame[frame["项目"] == "行政单位医疗"].iloc[0]
+    assert row["合计"] == 15.58 and row["编码"] == "2101101"
+    assert corpus_app.sidebar.get("download_button")
+
+
+def test_indexed_documents_are_listed_with_tables_and_warnings(corpus_app):
+    listing = corpus_app.sidebar.get("dataframe")[0].value
+    assert list(listing.columns) == ["部门", "年度", "表格", "警告"] and len(listing) == 5
+    assert (listing["表格"] >= 5).all()
+
+
+def test_a_breakdown_question_draws_a_chart_from_the_tables(corpus_app):
+    reply = last_reply(ask(corpus_app, "瀍河区审批局2025年的钱都花在哪了？"))
+    assert reply.get("vega_lite_chart")
+    assert "行政运行" in texts(reply) and "部门支出预算表" in texts(reply)
+
+
+def test_a_comparison_draws_side_by_side_bars(corpus_app):
+    reply = last_reply(ask(corpus_app, "西工区政府办和瀍河区审批局2025年的三公经费谁多？"))
+    assert reply.get("vega_lite_chart")
+
+
+def test_a_computed_answer_shows_its_formula(corpus_app):
+    reply = last_reply(ask(corpus_app, "洛阳市西工区政务服务和大数据管理局2023年的基本支出占比是多少？"))
+    assert [c.value for c in reply.get("code")] == ["196.28 ÷ 948.39 × 100% = 20.70%"]
+    assert [m.value for m in reply.get("metric")] == ["20.70%"]
+
+
+def test_an_example_question_is_asked_when_clicked(corpus_app):
+    corpus_app.button(key="example_工作人员_0").click().run()
+    reply = last_reply(corpus_app)
+    assert reply.get("metric") and "项目支出" in texts(reply)
+
+
+def test_consistency_findings_are_shown_per_document(corpus_app):
+    docs = corpus_app.sidebar.selectbox(key="audit_doc")
+    docs.select_index(next(i for i, o in enumerate(docs.options) if "西工区人民政府办公室" in o)).run()
+    shown = texts(corpus_app.sidebar)
+    assert "🔴" in shown and "项目" in shown and "出处：" in shown
+
+
+def test_an_over_long_question_gets_a_message(corpus_app):
+    reply = last_reply(ask(corpus_app, "多少" * 300))
+    assert "问题过长" in reply.get("error")[0].value
+
+
+def test_bad_uploads_get_a_message_and_change_nothing(corpus_app, corpus_index):
+    settings = corpus_index[1]
+    before = [d.doc_id for d in store.documents(corpus_index[0].conn)]
+    uploader = corpus_app.sidebar.file_uploader(key="upload")
+    uploader.set_value(("../../笔记<script>.txt", "今天的会议记录，没有预算。".encode(), "text/plain")).run()
+    message = corpus_app.sidebar.get("error")[-1].value
+    assert "未收录 笔记_script_.txt" in message.replace("\\", "") and "不是部门预算文件" in message
+    corpus_app.sidebar.file_uploader(key="upload").set_value(("预算.pdf", b"not a pdf", "application/pdf")).run()
+    assert "不是有效的 PDF 文件" in corpus_app.sidebar.get("error")[-1].value
+    assert [d.doc_id for d in store.documents(corpus_index[0].conn)] == before
+    assert not any((settings.store / "uploads").glob("*"))
+
+
+def test_a_good_upload_is_indexed_with_progress_then_answerable(tmp_path, model_dir, monkeypatch):
+    monkeypatch.setenv("BUDGETQA_STORE", str(tmp_path / "fresh"))
+    monkeypatch.setenv("BUDGETQA_EMBEDDING_MODEL", str(model_dir))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    assert "尚未收录任何预算文件" in at.warning[0].value  # an empty store still offers the upload
+    pdf = pdf_fixtures.render_text_document(DATA / CHANHE, tmp_path / "瀍河 审批局.pdf")
+    at.sidebar.file_uploader(key="upload").set_value((pdf.name, pdf.read_bytes(), "application/pdf")).run()
+    assert not at.exception, at.exception
+    assert "已收录 瀍河_审批局.pdf" in at.sidebar.get("success")[0].value.replace("\\", "")
+    assert (tmp_path / "fresh" / "uploads" / "瀍河_审批局.pdf").exists()
+    reply = last_reply(ask(at, MEDICAL))
+    assert [m.value for m in reply.get("metric")] == ["15.58 万元"]
+    assert any("第" in e.label and "页" in e.label for e in reply.get("expander"))  # PDFs cite pages
+
+
+def test_uploading_the_same_file_again_is_a_no_op(corpus_app, corpus_index):
+    before = [d.doc_id for d in store.documents(corpus_index[0].conn)]
+    data = (DATA / XIGONG_GOV).read_bytes()
+    corpus_app.sidebar.file_uploader(key="upload").set_value(("again.txt", data, "text/plain")).run()
+    assert "已收录过" in corpus_app.sidebar.get("success")[0].value
+    assert [d.doc_id for d in store.documents(corpus_index[0].conn)] == before
+    assert not (Settings(store=corpus_index[1].store).store / "uploads" / "again.txt").exists()

@@ -45,6 +45,8 @@ def lookup(q: Question, df: DocFacts) -> Answer | None:
         return None
     if len(figures) > 1 and re.search(r"总共|一共|加起来|共花|一起", q.squeezed):
         return total_of(q, df, figures)
+    if len(figures) == 2 and "还是" in q.squeezed:
+        return which_more(q, df, figures)
     main = figures[0]
     text = f"{who(df.document)}{main.label}为{show(main)}"
     extra: list[Figure] = []
@@ -61,6 +63,17 @@ def lookup(q: Question, df: DocFacts) -> Answer | None:
         extra.append(share)
     return answer(q.text, text + "。", [main, *extra, *figures[1:3]], main.value, main.unit,
                   intent="lookup")
+
+
+def which_more(q: Question, df: DocFacts, figures: list[Figure]) -> Answer:
+    """"A还是B": both figures and which is larger, with its share of the two."""
+    a, b = sorted(figures, key=lambda f: -f.value)
+    total = a.value + b.value
+    share = round(a.value / total * 100, 2) if total else 0.0
+    formula = f"{num(a.value)} ÷ ({num(a.value)} + {num(b.value)}) × 100% = {num(share)}%"
+    text = (f"{who(df.document)}{a.label}{show(a)}，{b.label}{show(b)}，{a.label}更多，"
+            f"占两者合计的{num(share)}%（{formula}）。")
+    return answer(q.text, text, [a, b], a.value, a.unit, computation=formula, intent="compare_items")
 
 
 def total_of(q: Question, df: DocFacts, figures: list[Figure]) -> Answer:

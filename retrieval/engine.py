@@ -18,7 +18,7 @@ from retrieval.compose import refusal, who
 from retrieval.coverage import uncovered_words
 from retrieval.facts import DocFacts
 from retrieval.indicators import indicator_answer
-from retrieval.records import Answer
+from retrieval.records import Answer, Citation
 from retrieval.resolve import Catalog, Resolution
 from retrieval.search import HybridSearch, quote_citation
 from retrieval.understand import Question, items_in, lexicon_terms, understand
@@ -106,6 +106,18 @@ class Engine:
         return self.answer_one(q, self.facts(matches[0].doc_id), res)
 
     def answer_one(self, q: Question, df: DocFacts, res: Resolution) -> Answer:
+        parts = independent_parts(q.text)
+        if len(parts) > 1:  # "一年花多少钱？有公车吗？": answer each, the first leads
+            answers = [self.answer_part(understand(p), df, res) for p in parts]
+            first = answers[0]
+            return first.model_copy(update={
+                "question": q.text, "answer": "".join(a.answer for a in answers),
+                "citations": [c for a in answers for c in a.citations],
+                "figures": [f for a in answers for f in a.figures],
+            })
+        return self.answer_part(q, df, res)
+
+    def answer_part(self, q: Question, df: DocFacts, res: Resolution) -> Answer:
         q.focus = q.without(df.document.department, *(m.matched_text for m in res.documents))
         q.focus = re.sub(r"(19|20)\d\d年度?", "", q.focus)  # the year chose the document already
         q.plain_terms = lexicon_terms(q.focus)  # "办事处" in a name is not 办事
@@ -150,6 +162,10 @@ class Engine:
             q.text, f"{who(df.document)}的预算文件中没有找到这一项。", [df.document])
 
     def narrative(self, q: Question, documents: list[Document]) -> Answer | None:
+        if len(documents) == 1:
+            whole = self.named_section(q, self.facts(documents[0].doc_id))
+            if whole is not None:
+                return whole
         if self.search is None:
             return None
         hits = self.search.search(q.text, [d.doc_id for d in documents], k=8)
@@ -163,6 +179,23 @@ class Engine:
         return Answer(question=q.text, answer=f"{head}的文件写道：{body}", answerable=True,
                       citations=cites, intent="narrative")
 
+    def named_section(self, q: Question, df: DocFacts) -> Answer | None:
+        """A question naming a section ("主要职责有哪些", "预算单位构成") gets that section."""
+        focus = q.focus or q.squeezed
+        for section in df.sections:
+            title = re.sub(r"^[(（]?[一二三四五六七八九十]+[、)）]", "", section.heading)
+            # the section's own text and its sub-sections' ("一、主要职责" holds (一)…(十一))
+            whole = "\n".join(s.text for s in df.sections
+                               if s.path[: len(section.path)] == section.path and s.text.strip())
+            if len(title) >= 4 and title in focus and whole:
+                text = whole if len(whole) <= 600 else whole[:600] + "……"
+                cite = Citation(doc_id=df.document.doc_id, department=df.document.department,
+                                year=df.document.year, kind="section", section=" > ".join(section.path),
+                                page=section.page, line=section.line_start, quote=text)
+                return Answer(question=q.text, answer=f"{who(df.document)}的文件“{title}”写道：{text}",
+                              answerable=True, citations=[cite], intent="narrative")
+        return None
+
     def consistency(self, q: Question, df: DocFacts) -> Answer | None:
         from retrieval.consistency import consistency_answer
 
@@ -173,5 +206,16 @@ class Engine:
 _STRONG_NARRATIVE = r"为什么|原因|选了|选定|哪个项目作为|哪些单位|由哪些|干什么|做什么|职责"
 
 
-def _is_comparison(q: Question) -> bool:
+def independent_parts(text: str) -> list[str]:
+    """Split "A？B？" when B asks about something of its own ("有公车吗"), not about A ("占多少")."""
+    parts = [p for p in re.split(r"(?<=[？?])", text) if p.strip()]
+    if len(parts) < 2 or {"consistency", "claim"} & set(understand(text).intents):
+        return [text]  # "有多少个项目？…一致吗？" is one question about agreement
+    for part in parts[1:]:
+        p = part.strip()
+        if re.match(r"(占|其中|比|分别|那|各|合计|一共|共|实际|是|为什么|多少|高|低|差)", p) or len(p) < 4:
+            return [text]
+        if not (lexicon_terms(p) or understand(p).intents):
+            return [text]
+    return parts
     return bool(re.search(r"和|与|跟|比|谁|哪个|分别|各", q.squeezed))

@@ -174,3 +174,19 @@ def test_cli_errors_are_messages(tmp_path, corpus_index, model_dir, monkeypatch)
     _, settings, _ = corpus_index
     empty = runner.invoke(app, ["ask", "  ", "--store", str(settings.store)])
     assert empty.exit_code == 1 and "问题为空" in empty.stderr
+
+
+def test_two_questions_in_one_are_both_answered(engine):
+    a = engine.answer("西工区政府办一年花多少钱？有公车吗？")
+    assert a.value == 1074.61 and "1074.61" in a.answer and "一般公务用车0辆" in a.answer
+
+
+def test_which_is_more_of_two_items(engine):
+    a = engine.answer("西工区政府办的钱主要养人还是办事？")
+    assert a.value == 781.35 and "人员经费更多" in a.answer and a.computation
+
+
+def test_a_named_section_is_quoted_whole(engine):
+    a = engine.answer("瀍河区审批局的主要职责有哪些？")
+    assert "(一)" in a.answer and "(十一)" in a.answer
+    assert a.citations[0].kind == "section" and "主要职责" in a.citations[0].section

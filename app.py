@@ -59,8 +59,8 @@ def sidebar(engine: Engine | None, settings: Settings) -> list[str] | None:
     """Render the sidebar; return the documents the filter allows (None: all)."""
     docs = engine.documents if engine else []
     with st.sidebar:
-        upload_section(settings)
         if not docs:
+            upload_section(settings)
             return None
         st.header("已索引文件")
         summaries = presenter.document_summaries(
@@ -80,6 +80,7 @@ def sidebar(engine: Engine | None, settings: Settings) -> list[str] | None:
                                placeholder="全部年度")
         table_browser(engine, settings, docs)
         findings_view(engine, settings, docs)
+        upload_section(settings)
     if not departments and not years:
         return None
     return [d.doc_id for d in docs
@@ -108,8 +109,8 @@ def findings_view(engine: Engine, settings: Settings, docs: list[Document]) -> N
     if not findings:
         st.success("没有发现前后不一致之处。")
     for f in findings:
-        icon, name = presenter.SEVERITY.get(f.severity, ("⚪", f.severity))
-        st.markdown(f"{icon} **{name}** {escape_markdown(f.message)}")
+        color, name = presenter.SEVERITY.get(f.severity, ("gray", f.severity))
+        st.markdown(f":{color}-badge[{name}] {escape_markdown(f.message)}")
         if f.note:
             st.caption(escape_markdown(f.note))
         for c in f.citations:
@@ -165,7 +166,7 @@ def show_reply(r: Reply, docs: list[Document]) -> None:
         if a.citations:
             st.caption(f"出处（{len(a.citations)}）")
         for c, row in zip(a.citations, r.rows):
-            with st.expander("📄 " + escape_markdown(presenter.citation_title(c))):
+            with st.expander(escape_markdown(presenter.citation_title(c)), icon=":material/description:"):
                 doc = next((d for d in docs if d.doc_id == c.doc_id), None)
                 if doc:
                     st.caption("文件：" + escape_markdown(doc.file_name))

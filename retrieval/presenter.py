@@ -348,4 +348,4 @@ def reply(question: str, answer: Answer, documents: list[Document],
     return Reply(question, answer, chart=chart_for(question, answer, documents, tables_of), rows=rows)
 
 
-SEVERITY = {"error": ("🔴", "错误"), "warning": ("🟠", "警告"), "info": ("🔵", "说明")}
+SEVERITY = {"error": ("red", "错误"), "warning": ("orange", "警告"), "info": ("blue", "说明")}  # badge colours

@@ -112,7 +112,7 @@ def test_consistency_findings_are_shown_per_document(corpus_app):
     docs = corpus_app.sidebar.selectbox(key="audit_doc")
     docs.select_index(next(i for i, o in enumerate(docs.options) if "西工区人民政府办公室" in o)).run()
     shown = texts(corpus_app.sidebar)
-    assert "🔴" in shown and "项目" in shown and "出处：" in shown
+    assert ":red-badge[错误]" in shown and "项目" in shown and "出处：" in shown
 
 
 def test_an_over_long_question_gets_a_message(corpus_app):

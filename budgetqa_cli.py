@@ -197,7 +197,8 @@ def ask(
     """Answer a question (or a file of questions, one per line) from the indexed documents."""
     from retrieval.engine import QuestionError
 
-    engine = _engine(settings_for(store_dir))
+    settings = settings_for(store_dir)
+    engine = _responder(settings, _engine(settings))
     if batch is not None:
         if not batch.exists():
             errors.print(f"[red]error:[/red] no such file: {batch}")
@@ -215,6 +216,26 @@ def ask(
         errors.print(f"[red]error:[/red] {error}")
         raise typer.Exit(1) from None
     _show_answer(answer, as_json)
+
+
+class _WithModel:
+    """The engine's answers reworded by the configured LLM, every number checked (else offline)."""
+
+    def __init__(self, answerer) -> None:
+        self.answerer = answerer
+
+    def answer(self, question: str):
+        result = self.answerer.answer(question)
+        if result.note:
+            errors.print(f"[yellow]note:[/yellow] {result.note}", highlight=False)
+        return result.answer
+
+
+def _responder(settings: Settings, engine):
+    from retrieval.llm import build_answerer
+
+    answerer = build_answerer(settings, engine)
+    return _WithModel(answerer) if answerer is not None else engine
 
 
 def _print_answer(engine, question: str, as_json: bool) -> None:

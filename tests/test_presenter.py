@@ -36,7 +36,7 @@ def test_escape_markdown_keeps_text_literal(text, shown):
     ("../../etc/passwd.txt", "passwd.txt"),
     ("C:\\budget\\2025 预算.PDF", "2025_预算.pdf"),
     ("<b>报告<b>;rm -rf.txt", "b_报告_b_rm_-rf.txt"),
-    ("a/../../报告</b>.txt", "b_.txt"),
+    ("a/../../报告</b>.txt", "b.txt"),
     ("...", "upload"),
     ("预" * 300 + ".txt", "预" * 100 + ".txt"),
 ])

@@ -161,7 +161,8 @@ def table_text_sections(doc_id: str, lines: list[str], spans: list) -> list[Sect
             continue
         parts = [(n, clean_line(lines[n - 1]).replace("\t", " ").strip())
                  for n in range(span.title_line + 1, span.line_end + 1)]
-        parts = [(n, t) for n, t in parts if len(t) >= 6 and re.search(r"[\u4e00-\u9fff]{4}", t)]
+        # prose only (a clause ending in punctuation), not header words or rows of numbers
+        parts = [(n, t) for n, t in parts if re.search(r"[\u4e00-\u9fff“”]{6,}[,，。；;:：]", t)]
         if not parts:
             continue
         records.append(Section(

@@ -6,8 +6,8 @@ from __future__ import annotations
 import re
 
 from retrieval.compose import answer, num, show, who
-from retrieval.facts import DocFacts, Project
-from retrieval.lookup import MEASURES, breakdown, find_project, item_figure, row_amount
+from retrieval.facts import DocFacts, Project, RowRef
+from retrieval.lookup import COMPONENTS, MEASURES, breakdown, find_project, item_figure, row_amount
 from retrieval.records import Answer, Figure
 from retrieval.understand import Question, items_in
 
@@ -277,3 +277,39 @@ def _in_table(df: DocFacts, item: str, title: str) -> Figure | None:
         if figure:
             return figure
     return None
+
+
+def structure(q: Question, df: DocFacts) -> Answer | None:
+    """Where the money goes: the parts of a whole (三公经费构成, 支出结构, 钱都花在哪了)."""
+    whole = next((w for w in COMPONENTS if w in targets(q, df)), None)
+    if whole is None or whole == "支出总计":
+        by_function = spending_by_function(df)
+        if by_function:
+            return parts_answer(q, df, "支出总计", by_function)
+        whole = "支出总计"
+    parts = [f for f in (item_figure(df, p) for p in COMPONENTS[whole]) if f]
+    return parts_answer(q, df, whole, parts) if parts else None
+
+
+def spending_by_function(df: DocFacts) -> list[Figure]:
+    """The 支出 side of the 部门收支预算表: spending by function (一般公共服务, 社会保障和就业 …)."""
+    table = df.table("部门收支")
+    if table is None:
+        return []
+    out = []
+    for row in table.rows:
+        ref = RowRef(table, row)
+        figure = df.cell_figure(ref, "支出/金额", label=ref.label)
+        if figure and figure.value and row.category == "支出" and not row.is_total \
+                and "合计" not in ref.label and "总计" not in ref.label and "结转" not in ref.label:
+            out.append(figure)
+    return out
+
+
+def parts_answer(q: Question, df: DocFacts, whole: str, parts: list[Figure]) -> Answer:
+    total = round(sum(f.value for f in parts), 2)
+    listing = "、".join(
+        f"{f.label}{show(f)}（{num(f.value / total * 100) if total else '0.00'}%）" for f in parts)
+    formula = " + ".join(num(f.value) for f in parts) + f" = {num(total)}"
+    text = f"{who(df.document)}{whole}{num(total)}万元，构成：{listing}。"
+    return answer(q.text, text, parts, total, "万元", computation=formula, intent="structure")

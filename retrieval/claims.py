@@ -13,16 +13,13 @@ from indexer.text import squeeze
 from retrieval.answers import tables_named, targets
 from retrieval.compose import answer, num, show, who
 from retrieval.facts import DocFacts
-from retrieval.lookup import item_figure, row_amount
+from retrieval.lookup import COMPONENTS, item_figure, row_amount
 from retrieval.records import Answer, Citation, Figure
 from retrieval.understand import Question
 
 _UP = r"增长|增加|上升|提高|多了"
 _DOWN = r"下降|减少|降低|少了|压减"
 _STATED = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|元|亿元|%)")
-# parts of a whole, for "主要花在…上": the whole, then its parts
-COMPONENTS = {"“三公”经费": ["因公出国(境)费", "公务接待费", "公务用车购置及运行费"],
-              "基本支出": ["人员经费", "公用经费"], "支出总计": ["基本支出", "项目支出"]}
 
 
 def claim(q: Question, df: DocFacts) -> Answer | None:

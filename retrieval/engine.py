@@ -36,6 +36,7 @@ HANDLERS: list[tuple[str, Handler]] = [
     ("claim", claims.claim),
     ("previous_year", answers.previous_year),
     ("rank", answers.rank),
+    ("structure", answers.structure),
     ("average", answers.average),
     ("count", answers.count),
     ("share", answers.share),
@@ -124,7 +125,7 @@ class Engine:
         asks_prior = bool(res.prior_years) or res.last_year
         # a plain quantity question naming nothing the document has, and asking about words
         # the document never uses (在编人员, 品牌型号), has no answer here
-        exempt = {"indicator", "narrative", "previous_year", "claim", "consistency"}
+        exempt = {"indicator", "narrative", "previous_year", "claim", "consistency", "structure"}
         missing = [] if exempt & set(q.intents) or items_in(q, df) else uncovered_words(
             q, df, [m.matched_text for m in res.documents])
         if missing:

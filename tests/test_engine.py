@@ -190,3 +190,11 @@ def test_a_named_section_is_quoted_whole(engine):
     a = engine.answer("瀍河区审批局的主要职责有哪些？")
     assert "(一)" in a.answer and "(三)" in a.answer  # the sub-sections, not one sentence
     assert a.citations[0].kind == "section" and "主要职责" in a.citations[0].section
+
+
+def test_structure_of_spending_adds_up(engine):
+    a = engine.answer("西工区政府办2025年三公经费构成是什么？")
+    assert a.value == 5.43 and a.computation == "0.00 + 0.83 + 4.60 = 5.43"
+    assert [f.label for f in a.figures] == ["因公出国(境)费", "公务接待费", "公务用车购置及运行费"]
+    spending = engine.answer("西工区政府办2025年的钱都花在哪了？")
+    assert spending.value == 1074.61 and "一般公共服务711.02万元" in spending.answer

@@ -205,6 +205,36 @@ def ask(engine: Engine, question: str, doc_ids: list[str] | None, settings: Sett
                            lambda doc_id: doc_tables(str(settings.store), doc_id, engine))
 
 
+@st.cache_resource
+def load_answerer(store_path: str, model: str | None, base_url: str | None, _settings: Settings,
+                  _engine: Engine):
+    """The configured LLM over the engine (None when no model is set: the offline default)."""
+    from retrieval.llm import build_answerer
+
+    return build_answerer(_settings, _engine)
+
+
+def ask_model(answerer, engine: Engine, question: str, doc_ids: list[str] | None,
+              settings: Settings, history: list[Reply]) -> Reply:
+    """Stream the model's wording as it comes, then show the verified answer in its place."""
+    past = [(r.question, r.answer.answer) for r in history if r.answer is not None]
+    try:
+        stream = answerer.stream(question, past, doc_ids=doc_ids)
+    except QuestionError as error:
+        return Reply(question=question, answer=None, error=str(error))
+    live = st.empty()
+    shown = ""
+    for token in stream:
+        shown += token
+        live.markdown(escape_markdown(shown))
+    live.empty()
+    result = stream.result
+    if result.note:
+        st.info(escape_markdown(result.note))
+    return presenter.reply(question, result.answer, engine.documents,
+                           lambda doc_id: doc_tables(str(settings.store), doc_id, engine))
+
+
 def examples(docs: list[Document]) -> None:
     groups = presenter.example_questions(docs)
     if not groups:
@@ -239,8 +269,13 @@ def main() -> None:
                           max_chars=MAX_QUESTION, key="question")
     question = typed or st.session_state.pop(PENDING, None)
     if question:
-        with st.spinner("正在查找…"):
-            r = ask(engine, question, doc_ids, settings)
+        answerer = load_answerer(str(settings.store), settings.llm_model, settings.llm_base_url,
+                                 settings, engine)
+        if answerer is not None:
+            r = ask_model(answerer, engine, question, doc_ids, settings, messages)
+        else:
+            with st.spinner("正在查找…"):
+                r = ask(engine, question, doc_ids, settings)
         messages.append(r)
         show_reply(r, docs)
 

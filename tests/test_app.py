@@ -183,5 +183,6 @@ def test_with_a_model_a_changed_number_falls_back_to_the_offline_answer(corpus_i
         monkeypatch.setenv("BUDGETQA_LLM_BASE_URL", server.url)
         monkeypatch.setenv("BUDGETQA_LLM_MODEL", "scripted")
         at = ask(AppTest.from_file(APP, default_timeout=TIMEOUT).run(), "瀍河区审批局2025年的行政单位医疗预算是多少？")
+        assert server.requests  # the model was asked, and its number was refused
     shown = texts(last_reply(at)) + "\n".join(str(e.value) for e in at.get("info"))
     assert "99.99" not in texts(last_reply(at)) and "15.58" in shown

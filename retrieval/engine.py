@@ -56,6 +56,7 @@ class Engine:
         self.documents: list[Document] = store.documents(conn)
         self.catalog = Catalog(self.documents)
         self._facts: dict[str, DocFacts] = {}
+        self._findings: dict[str, list] = {}
 
     def facts(self, doc_id: str) -> DocFacts:
         if doc_id not in self._facts:
@@ -200,7 +201,10 @@ class Engine:
     def consistency(self, q: Question, df: DocFacts) -> Answer | None:
         from retrieval.consistency import consistency_answer
 
-        return consistency_answer(q, df, self.audit(self.conn, df.document.doc_id))
+        doc_id = df.document.doc_id
+        if doc_id not in self._findings:  # a document's records never change under its id
+            self._findings[doc_id] = self.audit(self.conn, doc_id)
+        return consistency_answer(q, df, self._findings[doc_id])
 
 
 # questions that ask for words, not a figure, even when they name an indicator table

@@ -190,9 +190,13 @@ class HybridSearch:
 
     def _line(self, chunk: Chunk, start: int, sentence: str) -> int:
         """Line of the original file where the sentence begins; the section's first if unknown."""
-        if chunk.doc_id not in self._sections:
-            self._sections[chunk.doc_id] = store.sections(self.conn, chunk.doc_id)
-            self._lines[chunk.doc_id] = _source_lines(self.conn, chunk.doc_id)
+        if chunk.doc_id not in self._lines:
+            # sessions share this object: fill `_sections` before `_lines`, which is checked,
+            # so another thread never sees one without the other (at worst both load it)
+            sections = store.sections(self.conn, chunk.doc_id)
+            lines = _source_lines(self.conn, chunk.doc_id)
+            self._sections[chunk.doc_id] = sections
+            self._lines[chunk.doc_id] = lines
         section = next(
             (s for s in self._sections[chunk.doc_id]
              if " > ".join(s.path) == chunk.section and s.line_start == chunk.line_start),

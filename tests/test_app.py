@@ -157,32 +157,31 @@ def test_uploading_the_same_file_again_is_a_no_op(corpus_app, corpus_index):
     assert not (Settings(store=corpus_index[1].store).store / "uploads" / "again.txt").exists()
 
 
-def test_with_a_model_its_verified_wording_is_shown(corpus_index, model_dir, monkeypatch):
+def ask_with_model(reply: str, corpus_index, model_dir, monkeypatch, question: str):
+    """Ask through the app with a scripted OpenAI-compatible model on 127.0.0.1; (app, requests)."""
     from tests.test_llm_server import Reply as ServerReply, ScriptedServer
 
-    script = lambda body: ServerReply("根据文件，瀍河区审批局的行政单位医疗预算是15.58万元。")  # noqa: E731
-    with ScriptedServer(script) as server:
+    with ScriptedServer(lambda body: ServerReply(reply)) as server:
         monkeypatch.setenv("BUDGETQA_STORE", str(corpus_index[1].store))
         monkeypatch.setenv("BUDGETQA_EMBEDDING_MODEL", str(model_dir))
         monkeypatch.setenv("BUDGETQA_LLM_BASE_URL", server.url)
         monkeypatch.setenv("BUDGETQA_LLM_MODEL", "scripted")
         monkeypatch.setenv("BUDGETQA_LLM_TIMEOUT", "10")
-        at = ask(AppTest.from_file(APP, default_timeout=TIMEOUT).run(), "瀍河区审批局2025年的行政单位医疗预算是多少？")
-        assert server.requests and server.requests[-1].get("stream")  # the wording was streamed
-    shown = texts(last_reply(at))
-    assert "根据文件，瀍河区审批局的行政单位医疗预算是15.58万元。" in shown
+        at = ask(AppTest.from_file(APP, default_timeout=TIMEOUT).run(), question)
+    return at, server.requests
+
+
+def test_with_a_model_its_verified_wording_is_shown(corpus_index, model_dir, monkeypatch):
+    wording = "根据文件，瀍河区审批局的行政单位医疗预算是15.58万元。"
+    at, requests = ask_with_model(wording, corpus_index, model_dir, monkeypatch,
+                                  "瀍河区审批局2025年的行政单位医疗预算是多少？")
+    assert requests and requests[-1].get("stream")  # the wording was streamed
+    assert wording in texts(last_reply(at))
 
 
 def test_with_a_model_a_changed_number_falls_back_to_the_offline_answer(corpus_index, model_dir, monkeypatch):
-    from tests.test_llm_server import Reply as ServerReply, ScriptedServer
-
-    script = lambda body: ServerReply("瀍河区审批局的行政单位医疗预算是99.99万元。")  # noqa: E731
-    with ScriptedServer(script) as server:
-        monkeypatch.setenv("BUDGETQA_STORE", str(corpus_index[1].store))
-        monkeypatch.setenv("BUDGETQA_EMBEDDING_MODEL", str(model_dir))
-        monkeypatch.setenv("BUDGETQA_LLM_BASE_URL", server.url)
-        monkeypatch.setenv("BUDGETQA_LLM_MODEL", "scripted")
-        at = ask(AppTest.from_file(APP, default_timeout=TIMEOUT).run(), "瀍河区审批局2025年的行政单位医疗预算是多少？")
-        assert server.requests  # the model was asked, and its number was refused
+    at, requests = ask_with_model("瀍河区审批局的行政单位医疗预算是99.99万元。", corpus_index, model_dir,
+                                  monkeypatch, "瀍河区审批局2025年的行政单位医疗预算是多少？")
+    assert requests  # the model was asked, and its number was refused
     shown = texts(last_reply(at)) + "\n".join(str(e.value) for e in at.get("info"))
     assert "99.99" not in texts(last_reply(at)) and "15.58" in shown

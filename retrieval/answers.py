@@ -313,3 +313,26 @@ def parts_answer(q: Question, df: DocFacts, whole: str, parts: list[Figure]) -> 
     formula = " + ".join(num(f.value) for f in parts) + f" = {num(total)}"
     text = f"{who(df.document)}{whole}{num(total)}万元，构成：{listing}。"
     return answer(q.text, text, parts, total, "万元", computation=formula, intent="structure")
+
+
+_AMOUNT = re.compile(r"(\d+(?:\.\d+)?)\s*万元")
+
+
+def purpose_of_amount(q: Question, df: DocFacts) -> Answer | None:
+    """"18万元项目支出是干什么用的": the rows carrying that amount whose text says what it is for."""
+    m = _AMOUNT.search(q.focus or q.squeezed)
+    if not m or not re.search(r"干什么|做什么|用途|用于|用在|花在", q.squeezed):
+        return None
+    amount = float(m.group(1))
+    found = []
+    for ref in df.rows:
+        total = ref.cell()
+        purpose = next((v for k, v in ref.row.extra.items() if "用途" in k or "内容" in k), None)
+        if total and total.value is not None and abs(total.value - amount) < 0.005 and purpose:
+            found.append((ref, total, purpose))
+    if not found:
+        return None
+    parts = "；".join(f"{ref.label}（{ref.table.title}）：{purpose}" for ref, _, purpose in found)
+    figures = [df.cell_figure(ref, total.column, label=ref.label) for ref, total, _ in found]
+    text = f"{who(df.document)}{num(amount)}万元对应{parts}"
+    return answer(q.text, text, [f for f in figures if f], None, None, intent="narrative")

@@ -137,7 +137,7 @@ class Engine:
             if found:
                 return found
         if q.has("narrative") and re.search(_STRONG_NARRATIVE, q.squeezed):
-            found = self.narrative(q, [df.document])
+            found = answers.purpose_of_amount(q, df) or self.narrative(q, [df.document])
             if found:
                 return found
         for intent, handler in HANDLERS:

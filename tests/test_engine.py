@@ -198,3 +198,9 @@ def test_structure_of_spending_adds_up(engine):
     assert [f.label for f in a.figures] == ["因公出国(境)费", "公务接待费", "公务用车购置及运行费"]
     spending = engine.answer("西工区政府办2025年的钱都花在哪了？")
     assert spending.value == 1074.61 and "一般公共服务711.02万元" in spending.answer
+
+
+def test_what_an_amount_is_for_comes_from_the_row_that_carries_it(engine):
+    a = engine.answer("洛阳市政务服务和大数据管理局2020年18万元项目支出是干什么用的？")
+    assert "信用体系建设" in a.answer and a.value is None
+    assert any(c.kind == "table" and c.row == "业务工作会议支出" for c in a.citations)

@@ -47,6 +47,9 @@ def lookup(q: Question, df: DocFacts) -> Answer | None:
         return total_of(q, df, figures)
     if len(figures) == 2 and "还是" in q.squeezed:
         return which_more(q, df, figures)
+    if len(figures) >= 2 and re.search(
+            re.escape(figures[0].label) + r"(?:中|里|当中)的?" + re.escape(figures[1].label), q.squeezed):
+        figures = [figures[1], figures[0], *figures[2:]]  # "基本支出中公用经费": the part is asked
     main = figures[0]
     text = f"{who(df.document)}{main.label}为{show(main)}"
     extra: list[Figure] = []
@@ -177,6 +180,14 @@ def previous_year(q: Question, df: DocFacts) -> Answer | None:
         current = item_figure(df, "收入总计" if subject == "收支总计" else subject)
         if change is None or current is None:
             continue
+        if re.search(r"(增加|减少|增长|下降|变化)了?多少", q.squeezed):  # the change itself is asked
+            figures = [df.fact_figure(change, f"{subject}比上年{change.direction}")]
+            percent = next((f for f in df.facts if f.kind == "change_percent" and f.subject == subject), None)
+            if percent:
+                figures.append(df.fact_figure(percent, f"{subject}{percent.direction}幅度"))
+            detail = "，".join(f"{f.label}{show(f)}" for f in figures)
+            return answer(q.text, f"{who(df.document)}{detail}。", figures, change.value, change.unit,
+                          intent="change")
         sign = -1 if change.direction == "增加" else 1
         before = round(current.value + sign * change.value, 2)
         op = "−" if sign < 0 else "+"

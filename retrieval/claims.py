@@ -19,7 +19,7 @@ from retrieval.understand import Question
 
 _UP = r"增长|增加|上升|提高|多了"
 _DOWN = r"下降|减少|降低|少了|压减"
-_STATED = re.compile(r"(\d+(?:\.\d+)?)\s*(万元|元|亿元|%)")
+_STATED = re.compile(r"(?:为|是|等于|共)?\s*(\d+(?:\.\d+)?)\s*(万元|元|亿元|%|(?=[。.!！]?$))")
 
 
 def claim(q: Question, df: DocFacts) -> Answer | None:

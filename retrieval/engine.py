@@ -88,7 +88,7 @@ class Engine:
         q = understand(text)
         res = self.catalog.resolve(text)
         matches = [m for m in res.documents if m.doc_id in {d.doc_id for d in allowed}]
-        if res.year_missing is not None:
+        if res.year_missing is not None and not _each_has_a_year(res, allowed):
             covered = [d for d in allowed if d.department in {m.department for m in res.documents}]
             return refusal(text, f"文件中没有{res.year_missing}年的预算。", covered or allowed)
         if res.department_named and not matches:
@@ -152,6 +152,10 @@ class Engine:
                 return result
             if intent == "previous_year":
                 return refusal(q.text, f"{who(df.document)}的文件没有写明这一项的上年数据，无法推算。",
+                               [df.document])
+            if intent == "average" and re.search(r"人均|每人", q.squeezed):
+                # a total is no answer to "人均": the head count is missing
+                return refusal(q.text, f"{who(df.document)}的文件没有给出相应的人数，无法计算人均数。",
                                [df.document])
         if q.has("narrative"):
             found = self.narrative(q, [df.document])
@@ -223,4 +227,14 @@ def independent_parts(text: str) -> list[str]:
         if not (lexicon_terms(p) or understand(p).intents):
             return [text]
     return parts
+
+
+def _each_has_a_year(res: Resolution, documents: list[Document]) -> bool:
+    """"A2025年和B2023年": every department named has a document of one of the years asked."""
+    named = {m.department for m in res.documents}
+    return len(named) > 1 and all(
+        any(d.department == name and d.year in res.years for d in documents) for name in named)
+
+
+def _is_comparison(q: Question) -> bool:
     return bool(re.search(r"和|与|跟|比|谁|哪个|分别|各", q.squeezed))

@@ -204,3 +204,33 @@ def test_what_an_amount_is_for_comes_from_the_row_that_carries_it(engine):
     a = engine.answer("洛阳市政务服务和大数据管理局2020年18万元项目支出是干什么用的？")
     assert "信用体系建设" in a.answer and a.value is None
     assert any(c.kind == "table" and c.row == "业务工作会议支出" for c in a.citations)
+
+
+def test_an_ambiguous_department_is_asked_back_without_a_number(engine):
+    a = engine.answer("大数据局的预算是多少？")
+    assert a.answerable is False and a.value is None and "请写明是哪一个" in a.answer
+
+
+def test_a_comparison_across_different_years_says_so(engine):
+    a = engine.answer("西工区政府办2025年和西工街道2023年的人员经费分别是多少？")
+    assert a.value == 781.35 and "1080.44" in a.answer and "年度不同" in a.answer
+
+
+def test_per_person_without_a_head_count_is_refused(engine):
+    a = engine.answer("西工区政府办2025年人均工资是多少？")
+    assert a.answerable is False and a.value is None
+
+
+def test_the_stated_change_itself(engine):
+    a = engine.answer("西工街道2023年比上年增加了多少？")
+    assert (a.value, a.unit) == (208.86, "万元") and "12.28%" in a.answer
+
+
+def test_the_part_named_after_zhong_is_asked(engine):
+    a = engine.answer("瀍河区审批局2025年一般公共预算基本支出中公用经费是多少？")
+    assert a.value == 11.46
+
+
+def test_a_stated_figure_without_a_unit_is_checked(engine):
+    a = engine.answer("判断：瀍河区审批局2025年三公经费为0。")
+    assert a.verdict is True

@@ -15,10 +15,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from indexer.layout import TableSpan
-from indexer.records import Cell, Row, Table
+from indexer.records import Row, Table
 from indexer.tables_flat_rows import (Problem, RawRow, assemble_rows, data_start, is_footer,
                                       is_note, make_cells, parse_values, place)
-from indexer.text import amount_unit, normalise, squeeze, stable_id, to_wan
+from indexer.text import amount_unit, normalise, squeeze, stable_id
 
 try:  # the shared checker, when present, owns the row rules and the final marking
     from indexer.verify import sum_rules, verify_table
@@ -375,7 +375,6 @@ def parse_two_sided(doc_id: str, lines: list[str], span: TableSpan, kind: dict,
         normalise(p) in normalise(header) for c in v["right"] for p in c.split("/")[1:])))
     _fund_keys(left, context)
     rows: list[Row] = []
-    warnings: list[str] = []
     totals = {}
     for side, entries, columns in (("收入", left, variant["left"]), ("支出", right, variant["right"])):
         labels = [e["label"] for e in entries]

@@ -40,7 +40,14 @@ def figures_for(df: DocFacts, items: list[str]) -> list[Figure]:
 
 
 def lookup(q: Question, df: DocFacts) -> Answer | None:
-    figures = figures_for(df, targets(q, df))
+    items = targets(q, df)
+    named = tables_named(q, df)
+    if named and items:  # "办公费在支出经济分类汇总表里": that table's row
+        figure = _in_table(df, items[0], named[0])
+        if figure is not None:
+            return answer(q.text, f"{who(df.document)}{figure.label}为{show(figure)}。", [figure],
+                          figure.value, figure.unit, intent="lookup")
+    figures = figures_for(df, items)
     if not figures:
         return None
     if len(figures) > 1 and re.search(r"总共|一共|加起来|共花|一起", q.squeezed):

@@ -105,10 +105,11 @@ def main_part_claim(q: Question, df: DocFacts) -> Answer | None:
         return None
     top = max(parts, key=lambda f: f.value)
     total = item_figure(df, whole)
-    verdict = top.label == claimed
+    verdict = top.value > 0 and top.label == claimed
     listing = "、".join(f"{f.label}{show(f)}" for f in parts)
+    largest = f"占比最大的是{top.label}" if top.value > 0 else f"各项都是0，{whole}没有安排"
     text = (f"{'正确' if verdict else '错误'}。{who(df.document)}{whole}"
-            f"{show(total) if total else ''}中，{listing}；占比最大的是{top.label}。")
+            f"{show(total) if total else ''}中，{listing}；{largest}。")
     return answer(q.text, text, parts + ([total] if total else []), None, None, verdict=verdict,
                   intent="claim")
 

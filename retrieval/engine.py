@@ -123,11 +123,14 @@ class Engine:
         q.focus = q.without(df.document.department, *(m.matched_text for m in res.documents))
         q.focus = re.sub(r"(19|20)\d\d年度?", "", q.focus)  # the year chose the document already
         q.plain_terms = lexicon_terms(q.focus)  # "办事处" in a name is not 办事
-        asks_prior = bool(res.prior_years) or res.last_year
+        named_items = items_in(q, df)
+        # "上年结转结余" is an item, not a question about last year
+        asks_prior = bool(res.prior_years) or (
+            res.last_year and bool(re.search(r"上年|去年|上一年", q.without(*named_items))))
         # a plain quantity question naming nothing the document has, and asking about words
         # the document never uses (在编人员, 品牌型号), has no answer here
         exempt = {"indicator", "narrative", "previous_year", "claim", "consistency", "structure"}
-        missing = [] if exempt & set(q.intents) or items_in(q, df) else uncovered_words(
+        missing = [] if exempt & set(q.intents) or named_items else uncovered_words(
             q, df, [m.matched_text for m in res.documents])
         if missing:
             return refusal(q.text, f"{who(df.document)}的预算文件没有关于“{'、'.join(missing)}”的内容。",
@@ -142,7 +145,7 @@ class Engine:
                 return found
         for intent, handler in HANDLERS:
             if intent == "previous_year" and (
-                (not asks_prior and not q.has("previous_year")) or re.search(r"为什么|原因", q.squeezed)
+                not asks_prior or re.search(r"为什么|原因", q.squeezed)
             ):
                 continue  # "为什么比上年增加" asks for the reason, not last year's figure
             if intent != "previous_year" and not q.has(intent):
@@ -159,6 +162,10 @@ class Engine:
                                [df.document])
         if q.has("narrative"):
             found = self.narrative(q, [df.document])
+            if found:
+                return found
+        if not q.has("indicator") and _names_an_indicator(q, df, named_items):
+            found = indicator_answer(q, df)  # "平台维护数量是多少": an indicator by its name
             if found:
                 return found
         result = answers.lookup(q, df)
@@ -234,6 +241,13 @@ def _each_has_a_year(res: Resolution, documents: list[Document]) -> bool:
     named = {m.department for m in res.documents}
     return len(named) > 1 and all(
         any(d.department == name and d.year in res.years for d in documents) for name in named)
+
+
+def _names_an_indicator(q: Question, df: DocFacts, items: list[str]) -> bool:
+    """The question names an indicator of the 绩效目标表 that is no row or project name."""
+    rows = {r.label for r in df.rows} | {p.name for p in df.projects}
+    names = {i.level3 for i in df.indicators}
+    return any(item in names and item not in rows for item in items)
 
 
 def _is_comparison(q: Question) -> bool:

@@ -110,12 +110,12 @@ class DocFacts:
     def find_rows(self, item: str, table_keyword: str | None = None) -> list[RowRef]:
         """Rows whose label is the item (numbering and spaces ignored), best tables first."""
         wanted = plain_label(item)
-        found = [r for r in self.rows if r.label == wanted and (not table_keyword or table_keyword in r.table.title)]
-        if not found:
-            stem = wanted.removesuffix("支出")
-            found = [r for r in self.rows if r.label.removesuffix("支出") == stem and stem
-                     and (not table_keyword or table_keyword in r.table.title)]
-        return found
+        in_table = [r for r in self.rows if not table_keyword or table_keyword in r.table.title]
+        exact = [r for r in in_table if r.label == wanted]
+        # "一般公共服务支出" is the row "一、一般公共服务" of the 收支 table: same item, other wording
+        stem = wanted.removesuffix("支出")
+        loose = [r for r in in_table if stem and r.label != wanted and r.label.removesuffix("支出") == stem]
+        return exact + loose
 
     def total_row(self, table: Table) -> RowRef | None:
         for r in table.rows:

@@ -234,3 +234,28 @@ def test_the_part_named_after_zhong_is_asked(engine):
 def test_a_stated_figure_without_a_unit_is_checked(engine):
     a = engine.answer("判断：瀍河区审批局2025年三公经费为0。")
     assert a.verdict is True
+
+
+def test_a_row_named_with_its_category_word(engine):
+    a = engine.answer("洛阳市西工区西工街道办事处2023年一般公共服务支出是多少？")
+    assert a.value == 3.0 and a.citations[0].row == "一、一般公共服务"
+
+
+def test_last_year_inside_an_item_name_is_no_previous_year_question(engine):
+    a = engine.answer("西工街道2023年上年结转结余是多少？")
+    assert a.value == 13.02
+
+
+def test_an_indicator_named_without_indicator_words(engine):
+    a = engine.answer("瀍河区审批局12345便民热线平台维护费的平台维护数量是多少？")
+    assert (a.value, a.unit) == (46, "个")
+
+
+def test_a_table_named_in_a_lookup_is_used(engine):
+    a = engine.answer("西工区政府办2025年办公费在支出经济分类汇总表里是多少？")
+    assert a.value == 28.26 and "支出经济分类汇总表" in a.citations[0].table
+
+
+def test_main_part_claim_when_everything_is_zero(engine):
+    a = engine.answer("有人说瀍河区审批局2025年三公经费主要用在公务用车上，对吗？")
+    assert a.verdict is False and "各项都是0" in a.answer

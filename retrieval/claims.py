@@ -14,7 +14,7 @@ from retrieval.answers import tables_named, targets
 from retrieval.compose import answer, num, show, who
 from retrieval.facts import DocFacts
 from retrieval.lookup import COMPONENTS, item_figure, row_amount
-from retrieval.records import Answer, Citation, Figure
+from retrieval.records import Answer, Figure
 from retrieval.understand import Question
 
 _UP = r"增长|增加|上升|提高|多了"
@@ -85,11 +85,7 @@ def existence_claim(q: Question, df: DocFacts) -> Answer | None:
     else:
         fact = f"{empty.title}注明：{empty.empty_note}"
     text = f"{'正确' if verdict else '错误'}。{who(df.document)}{fact}。"
-    cites = [df.cite_cell(df.total_row(empty), None)] if empty is not None and df.total_row(empty) else []
-    if empty is not None and not cites:
-        cites = [Citation(doc_id=df.document.doc_id, department=df.document.department,
-                          year=df.document.year, kind="table", table=empty.title,
-                          line=empty.line_start, quote=empty.empty_note or "")]
+    cites = [df.cite_table(empty)] if empty is not None else []
     figures = [figure] if figure else []
     return answer(q.text, text, figures, None, None, verdict=verdict, citations=cites, intent="claim")
 
@@ -167,9 +163,6 @@ def stated_absence(q: Question, df: DocFacts, item: str, says_none: bool) -> Ans
             if core and core in s and re.search(rf"(没有|无|未安排)[^。；]{{0,12}}{re.escape(core)}", s):
                 verdict = says_none
                 text = f"{'正确' if verdict else '错误'}。{who(df.document)}的文件写明：{sentence.strip()}"
-                cite = Citation(doc_id=df.document.doc_id, department=df.document.department,
-                                year=df.document.year, kind="section", section=" > ".join(section.path),
-                                page=section.page, line=section.line_start, quote=sentence.strip())
-                return answer(q.text, text, [], None, None, verdict=verdict, citations=[cite],
-                              intent="claim")
+                return answer(q.text, text, [], None, None, verdict=verdict,
+                              citations=[df.cite_section(section, sentence.strip())], intent="claim")
     return None

@@ -18,7 +18,7 @@ from retrieval.compose import refusal, who
 from retrieval.coverage import uncovered_words
 from retrieval.facts import DocFacts
 from retrieval.indicators import indicator_answer
-from retrieval.records import Answer, Citation
+from retrieval.records import Answer
 from retrieval.resolve import Catalog, Resolution
 from retrieval.search import HybridSearch, quote_citation
 from retrieval.understand import Question, items_in, lexicon_terms, understand
@@ -139,8 +139,10 @@ class Engine:
             found = self.consistency(q, df)
             if found:
                 return found
+        searched = False  # the text search runs at most once per question
         if q.has("narrative") and re.search(_STRONG_NARRATIVE, q.squeezed):
             found = answers.purpose_of_amount(q, df) or self.narrative(q, [df.document])
+            searched = True
             if found:
                 return found
         for intent, handler in HANDLERS:
@@ -160,8 +162,9 @@ class Engine:
                 # a total is no answer to "人均": the head count is missing
                 return refusal(q.text, f"{who(df.document)}的文件没有给出相应的人数，无法计算人均数。",
                                [df.document])
-        if q.has("narrative"):
+        if q.has("narrative") and not searched:
             found = self.narrative(q, [df.document])
+            searched = True
             if found:
                 return found
         if not q.has("indicator") and _names_an_indicator(q, df, named_items):
@@ -171,7 +174,7 @@ class Engine:
         result = answers.lookup(q, df)
         if result is not None:
             return result
-        return self.narrative(q, [df.document]) or refusal(
+        return (None if searched else self.narrative(q, [df.document])) or refusal(
             q.text, f"{who(df.document)}的预算文件中没有找到这一项。", [df.document])
 
     def narrative(self, q: Question, documents: list[Document]) -> Answer | None:
@@ -202,11 +205,9 @@ class Engine:
                                if s.path[: len(section.path)] == section.path and s.text.strip())
             if len(title) >= 4 and title in focus and whole:
                 text = whole if len(whole) <= 600 else whole[:600] + "……"
-                cite = Citation(doc_id=df.document.doc_id, department=df.document.department,
-                                year=df.document.year, kind="section", section=" > ".join(section.path),
-                                page=section.page, line=section.line_start, quote=text)
                 return Answer(question=q.text, answer=f"{who(df.document)}的文件“{title}”写道：{text}",
-                              answerable=True, citations=[cite], intent="narrative")
+                              answerable=True, citations=[df.cite_section(section, text)],
+                              intent="narrative")
         return None
 
     def consistency(self, q: Question, df: DocFacts) -> Answer | None:

@@ -170,6 +170,32 @@ class DocFacts:
             line=fact.line, quote=fact.quote,
         )
 
+    def cite_section(self, section: Section, quote: str) -> Citation:
+        return Citation(
+            doc_id=self.document.doc_id, department=self.document.department,
+            year=self.document.year, kind="section", section=" > ".join(section.path),
+            page=section.page, line=section.line_start, quote=quote,
+        )
+
+    def cite_chunk(self, chunk: Chunk, quote: str) -> Citation:
+        return Citation(
+            doc_id=self.document.doc_id, department=self.document.department,
+            year=self.document.year, kind="table" if chunk.kind == "table" else "section",
+            table=chunk.table, section=chunk.section, page=chunk.page, line=chunk.line_start,
+            quote=quote,
+        )
+
+    def cite_table(self, table: Table) -> Citation:
+        """A whole table, quoted by its note (an empty table's "本表无数据")."""
+        total = self.total_row(table)
+        if total is not None:
+            return self.cite_cell(total, None)
+        return Citation(
+            doc_id=self.document.doc_id, department=self.document.department,
+            year=self.document.year, kind="table", table=table.title, page=table.page,
+            line=table.line_start, quote=table.empty_note or table.title,
+        )
+
     def cite_indicator(self, indicator: Indicator) -> Citation:
         owner = indicator.project or "部门整体"
         return Citation(

@@ -122,11 +122,8 @@ def text_figure_answer(q: Question, df: DocFacts, project: str | None) -> Answer
     for chunk in df.chunks:
         for sentence in re.split(r"(?<=[。；;])|\n", chunk.text):
             if _FIGURE.search(sentence):
-                cite = Citation(doc_id=df.document.doc_id, department=df.document.department,
-                                year=df.document.year, kind="table" if chunk.kind == "table" else "section",
-                                table=chunk.table, section=chunk.section, page=chunk.page,
-                                line=chunk.line_start, quote=sentence.strip())
-                candidates.append((coverage(q, _FIGURE.sub("", sentence)), sentence.strip(), cite))
+                candidates.append((coverage(q, _FIGURE.sub("", sentence)), sentence.strip(),
+                                   df.cite_chunk(chunk, sentence.strip())))
     if not candidates:
         return None
     score, text, cite = max(candidates, key=lambda c: c[0])

@@ -148,16 +148,27 @@ def show_reply(r: Reply, docs: list[Document]) -> None:
             st.error(escape_markdown(r.error or "无法回答。"))
             return
         a = r.answer
+        if a.intent == "help":
+            st.info(escape_markdown(a.answer), icon=":material/help:")
+            return
         if not a.answerable:
             st.warning(escape_markdown(a.answer))
             st.info(escape_markdown(presenter.covered(docs)))
+            reading(a)
             return
         figure = presenter.headline(a)
         if figure:
             st.metric("答案", figure)
         if a.verdict is not None:
-            st.markdown("**判断：" + ("正确" if a.verdict else "错误") + "**")
-        st.markdown(escape_markdown(a.answer))
+            st.markdown("**" + escape_markdown(presenter.verdict_words(a)) + "**")
+        if a.value is None and a.verdict is None:  # a quote, a list or an uncertain reply: no figure stated
+            st.info(escape_markdown(a.answer), icon=":material/format_quote:")
+        else:
+            st.markdown(escape_markdown(a.answer))
+        reading(a)
+        for i, option in enumerate(a.alternatives):
+            if st.button(escape_markdown(option), key=f"alt_{id(r)}_{i}"):
+                st.session_state[PENDING] = option
         if a.computation:
             st.caption("计算公式")
             st.code(a.computation, language=None)
@@ -180,6 +191,12 @@ def show_reply(r: Reply, docs: list[Document]) -> None:
                     st.text(c.quote)
 
 
+def reading(a) -> None:
+    """How the engine understood the question, under every answer."""
+    if a.interpretation:
+        st.caption("我理解为：" + escape_markdown(a.interpretation))
+
+
 def show_chart(chart: presenter.Chart) -> None:
     st.markdown("**" + escape_markdown(chart.title) + "**")
     if chart.kind == "breakdown":
@@ -196,9 +213,12 @@ def show_chart(chart: presenter.Chart) -> None:
     st.caption("数据来源：" + escape_markdown(chart.source))
 
 
-def ask(engine: Engine, question: str, doc_ids: list[str] | None, settings: Settings) -> Reply:
+def ask(engine: Engine, question: str, doc_ids: list[str] | None, settings: Settings,
+        history: list[Reply] = ()) -> Reply:
+    """The engine's answer; a follow-up (那去年呢？) reads the earlier turns, offline."""
+    past = [(r.question, r.answer.answer) for r in history if r.answer is not None]
     try:
-        answer = engine.answer(question, doc_ids=doc_ids)
+        answer = engine.answer(question, doc_ids=doc_ids, history=past)
     except QuestionError as error:
         return Reply(question=question, answer=None, error=str(error))
     return presenter.reply(question, answer, engine.documents,
@@ -275,7 +295,7 @@ def main() -> None:
             r = ask_model(answerer, engine, question, doc_ids, settings, messages)
         else:
             with st.spinner("正在查找…"):
-                r = ask(engine, question, doc_ids, settings)
+                r = ask(engine, question, doc_ids, settings, messages)
         messages.append(r)
         show_reply(r, docs)
 

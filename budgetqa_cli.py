@@ -10,10 +10,12 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table as RichTable
 
 from indexer import store
+from indexer.failures import StoreWriteError, describe, shown
 from indexer.settings import Settings
 
 app = typer.Typer(add_completion=False, help="预算问答: index and query budget disclosures.")
@@ -30,15 +32,36 @@ def settings_for(store_dir: Path | None) -> Settings:
     return settings.model_copy(update={"store": store_dir}) if store_dir else settings
 
 
-def open_store(settings: Settings, must_exist: bool = True):
+def open_store(settings: Settings, must_exist: bool = True, writable: bool | None = None):
+    """The store's connection (read-only where it cannot be written), or a one-line error."""
     if must_exist and not settings.database.exists():
-        errors.print(f"[red]error:[/red] no store at {settings.store}: run `budgetqa index PATH` first")
+        errors.print(f"[red]error:[/red] no store at {_name(settings.store)}: run `budgetqa index PATH` first")
         raise typer.Exit(1)
     try:
-        return store.connect(settings.database)
-    except Exception as error:  # a corrupt or foreign file where the store should be
-        errors.print(f"[red]error:[/red] cannot open the store {settings.database}: {error}")
+        return store.connect(settings.database, writable=writable)
+    except store.StoreError as error:
+        errors.print(f"[red]error:[/red] {escape(str(error))}", highlight=False)
         raise typer.Exit(1) from None
+    except Exception as error:  # a corrupt or foreign file where the store should be, a full disk
+        why = describe(error) or shown(error)
+        errors.print(f"[red]error:[/red] cannot open the store {_name(settings.database)}: {escape(why)}",
+                     highlight=False)
+        raise typer.Exit(1) from None
+
+
+def _name(path: object) -> str:
+    """A file name for a rich message: control characters escaped, brackets not markup."""
+    return escape(shown(path))
+
+
+def _writable_or_exit(settings: Settings) -> None:
+    """Stop a writing command at once, in one line, when any part of the store is read-only."""
+    parts = [settings.database, settings.bm25_dir]
+    if not settings.chroma_host:
+        parts.append(settings.chroma_dir / "chroma.sqlite3")
+    if any(store.is_read_only(p) for p in parts):
+        typer.echo(f"error: {store.StoreReadOnly(settings.store)}", err=True)
+        raise typer.Exit(1)
 
 
 @app.command()
@@ -51,32 +74,44 @@ def index(
     from indexer.vectors import LazyEmbeddings, VectorIndex, chroma_client
 
     settings = settings_for(store_dir)
-    conn = open_store(settings, must_exist=False)
+    _writable_or_exit(settings)
+    conn = open_store(settings, must_exist=False, writable=True)
     embedder = LazyEmbeddings(settings.embedding_model, settings.embedding_batch_size)
-    vectors = VectorIndex(chroma_client(settings), settings.collection, embedder)
+    try:
+        vectors = VectorIndex(chroma_client(settings), settings.collection, embedder)
+    except Exception as error:  # Chroma failing to open its files (a full disk, permissions)
+        if not (why := describe(error)):
+            raise
+        typer.echo(f"error     cannot open {shown(settings.chroma_dir)}: {why}", err=True)
+        raise typer.Exit(1) from None
     indexer = Indexer(conn, vectors, settings.bm25_dir)
     files = expand_paths(paths)
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  console=errors, transient=True) as progress:
-        task = progress.add_task("indexing", total=len(files))
-        results = indexer.index(files, progress=lambda p: progress.advance(task))
-    # one plain line per file: messages must stay whole lines, whatever the terminal width
+    try:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                      console=errors, transient=True) as progress:
+            task = progress.add_task("indexing", total=len(files))
+            results = indexer.index(files, progress=lambda p: progress.advance(task))
+    except StoreWriteError as error:  # disk full, permission denied: one line, not a traceback
+        typer.echo(f"error     {error}; the store stays readable", err=True)
+        raise typer.Exit(1) from None
+    # one plain line per file: messages must stay whole lines, whatever the terminal width,
+    # and so do file names (a newline in a name is shown as \n)
     for r in results:
         if r.status == "indexed":
             typer.echo(
-                f"indexed   {r.path.name}: {r.department} {r.year} | tables {r.tables_found}/"
+                f"indexed   {shown(r.path.name)}: {r.department} {r.year} | tables {r.tables_found}/"
                 f"{r.tables_listed} | rows {r.rows} (verified {r.rows_verified}/{r.rows_checkable})"
                 f" | indicators {r.indicators} ({r.projects} projects) | facts {r.facts}"
                 f" | chunks {r.chunks} | warnings {len(r.warnings)}"
             )
         elif r.status == "unchanged":
-            typer.echo(f"unchanged {r.path.name}: {r.department} {r.year}")
+            typer.echo(f"unchanged {shown(r.path.name)}: {r.department} {r.year}")
     for r in results:
         for warning in r.warnings:
-            typer.echo(f"warning   {r.path.name}: {warning}")
+            typer.echo(f"warning   {shown(r.path.name)}: {warning}")
     failed = [r for r in results if r.status == "failed"]
     for r in failed:
-        typer.echo(f"error     {r.path}: {r.message}", err=True)
+        typer.echo(f"error     {shown(r.path)}: {r.message}", err=True)
     raise typer.Exit(1 if failed else 0)
 
 
@@ -88,7 +123,7 @@ def docs(store_dir: StoreOption = None) -> None:
     for d in store.documents(conn):
         found = len(store.tables(conn, d.doc_id))
         out.add_row(d.doc_id, d.department, str(d.year), d.region_level, d.shape,
-                    f"{found}/{len(d.listed_tables)}", d.file_name)
+                    f"{found}/{len(d.listed_tables)}", _name(d.file_name))
     console.print(out)
 
 
@@ -192,6 +227,9 @@ def ask(
     question: Annotated[str | None, typer.Argument(help="the question")] = None,
     batch: Annotated[Path | None, typer.Option("--batch", help="a file with one question per line")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the answer contract JSON")] = False,
+    session: Annotated[Path | None, typer.Option(
+        "--session", help="a conversation file (JSON): follow-ups (那去年呢？) read the earlier turns; "
+                          "the new turn is added")] = None,
     store_dir: StoreOption = None,
 ) -> None:
     """Answer a question (or a file of questions, one per line) from the indexed documents."""
@@ -210,12 +248,30 @@ def ask(
     if question is None:
         errors.print("[red]error:[/red] give a QUESTION or --batch FILE")
         raise typer.Exit(2)
+    history = _read_session(session) if session else []
     try:
-        answer = engine.answer(question)
+        answer = engine.answer(question, history=history)
     except QuestionError as error:
         errors.print(f"[red]error:[/red] {error}")
         raise typer.Exit(1) from None
+    if session:
+        session.write_text(json.dumps(history + [[question, answer.answer]], ensure_ascii=False), encoding="utf-8")
     _show_answer(answer, as_json)
+
+
+def _read_session(path: Path) -> list[list[str]]:
+    """Earlier turns of a conversation file: [[question, answer], …]; a new file starts empty."""
+    if not path.exists():
+        return []
+    try:
+        turns = json.loads(path.read_text(encoding="utf-8") or "[]")
+    except (ValueError, UnicodeDecodeError):
+        errors.print(f"[red]error:[/red] {path}: not a conversation file (JSON list of [question, answer])")
+        raise typer.Exit(1) from None
+    if not isinstance(turns, list) or not all(isinstance(t, list) and len(t) == 2 for t in turns):
+        errors.print(f"[red]error:[/red] {path}: not a conversation file (JSON list of [question, answer])")
+        raise typer.Exit(1)
+    return turns
 
 
 class _WithModel:
@@ -224,8 +280,8 @@ class _WithModel:
     def __init__(self, answerer) -> None:
         self.answerer = answerer
 
-    def answer(self, question: str):
-        result = self.answerer.answer(question)
+    def answer(self, question: str, history=()):
+        result = self.answerer.answer(question, [tuple(t) for t in history])
         if result.note:
             errors.print(f"[yellow]note:[/yellow] {result.note}", highlight=False)
         return result.answer
@@ -255,6 +311,8 @@ def _show_answer(answer, as_json: bool) -> None:
         typer.echo(json.dumps(answer.contract(), ensure_ascii=False))
         return
     typer.echo(answer.answer)
+    if answer.interpretation:
+        typer.echo(f"我理解为：{answer.interpretation}")
     if answer.computation:
         typer.echo(f"计算：{answer.computation}")
     for c in answer.citations:

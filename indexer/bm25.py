@@ -8,7 +8,7 @@ import logging
 import os
 import re
 import shutil
-import tempfile
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -26,6 +26,10 @@ class Tokenizer:
 
     def __init__(self, words: Iterable[str] = ()) -> None:
         self._jieba = jieba.Tokenizer()
+        # one dictionary cache per user: another user's cache in the shared temp folder can be
+        # neither read nor replaced, and jieba logs a traceback for that (a read-only store
+        # served to other users)
+        self._jieba.cache_file = f"jieba.u{os.getuid()}.cache"
         self.words = sorted({w for w in words if 2 <= len(w) <= 30})
         for word in self.words:
             self._jieba.add_word(word, freq=2000)
@@ -51,11 +55,18 @@ class BM25Index:
     def save(self, folder: Path) -> None:
         """Write to a temporary folder, then swap it in: a reader never sees half an index."""
         folder.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(prefix=".bm25-", dir=folder.parent))
-        if self.chunk_ids:
-            self.retriever.save(str(tmp / "bm25"))
-        (tmp / "chunk_ids.json").write_text(json.dumps(self.chunk_ids), encoding="utf-8")
-        (tmp / "words.json").write_text(json.dumps(self.tokenizer.words, ensure_ascii=False), "utf-8")
+        # not tempfile.mkdtemp: its folders are 0700 whatever the umask, and this one becomes
+        # the index that other users (a read-only store served to others) must be able to read
+        tmp = folder.parent / f".bm25-{uuid.uuid4().hex}"
+        tmp.mkdir()
+        try:
+            if self.chunk_ids:
+                self.retriever.save(str(tmp / "bm25"))
+            (tmp / "chunk_ids.json").write_text(json.dumps(self.chunk_ids), encoding="utf-8")
+            (tmp / "words.json").write_text(json.dumps(self.tokenizer.words, ensure_ascii=False), "utf-8")
+        except BaseException:  # a full disk: leave no half-written folder behind
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
         old = folder.with_name(folder.name + ".old")
         if folder.exists():
             os.replace(folder, old)

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 TEXT_SUFFIXES = {".txt", ".md", ".text"}
 PDF_SUFFIXES = {".pdf"}
 MAX_BYTES = 20 * 1024 * 1024  # a budget disclosure is well under 1 MB of text
-_ENCODINGS = ("utf-8-sig", "gb18030", "utf-16")  # gb18030 is a superset of GBK and GB2312
+# A byte order mark names its encoding outright. UTF-32 LE comes before UTF-16 LE: its BOM
+# starts with UTF-16 LE's.
+_BOMS = (
+    (b"\xef\xbb\xbf", "utf-8-sig", "utf-8"),
+    (b"\xff\xfe\x00\x00", "utf-32", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32", "utf-32"),
+    (b"\xff\xfe", "utf-16", "utf-16"),
+    (b"\xfe\xff", "utf-16", "utf-16"),
+)
+# Without a BOM: the legacy Chinese encodings, simplified (gb18030 ⊃ GBK ⊃ GB2312) before
+# traditional (cp950 is Big5 with Microsoft's additions). Big5 bytes mostly decode as GB18030
+# too, into kana, Cyrillic and private-use characters, so decoding alone cannot tell them apart.
+_LEGACY = ("gb18030", "big5", "cp950")
+_MIN_CJK_SHARE = 0.6  # of the non-ASCII characters: real Chinese text is above 0.95
+_TRADITIONAL = {"big5", "cp950"}  # Big5 has no simplified characters: its text is traditional
 
 
 class UnreadableFile(Exception):
@@ -39,28 +54,76 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _looks_binary(data: bytes) -> bool:
+def _looks_binary(data: bytes | str) -> bool:
     """NUL bytes or many control characters: not a text export."""
-    if b"\x00" in data[:8192] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return True
     sample = data[:8192]
-    controls = sum(1 for b in sample if b < 32 and b not in (9, 10, 13, 12))
-    return controls > len(sample) * 0.01
+    codes = list(sample) if isinstance(sample, bytes) else [ord(c) for c in sample]
+    if 0 in codes:
+        return True
+    controls = sum(1 for b in codes if b < 32 and b not in (9, 10, 13, 12))
+    return controls > len(codes) * 0.01
+
+
+def cjk_share(text: str) -> float:
+    """The share of Chinese characters and punctuation among the non-ASCII, non-space ones."""
+    wide = [c for c in text if ord(c) > 127 and not c.isspace()]
+    if not wide:
+        return 1.0
+    chinese = sum(1 for c in wide if "\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf"
+                  or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef")
+    return chinese / len(wide)
 
 
 def decode(data: bytes) -> tuple[str, str]:
-    """Decode bytes as UTF-8, else GB18030/GBK (common for Chinese files), else UTF-16."""
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16"), "utf-16"
-    for encoding in _ENCODINGS:
+    """Decode by the BOM, else as UTF-8, else as the legacy encoding that reads as Chinese.
+
+    Returns:
+        (text, encoding name).
+
+    Raises:
+        UnreadableFile: binary content, or no encoding gives plausible Chinese text.
+    """
+    for bom, codec, name in _BOMS:
+        if data.startswith(bom):
+            try:
+                text = data.decode(codec)
+            except UnicodeDecodeError:
+                raise UnreadableFile(f"not valid {name.upper()} text despite its byte order mark") from None
+            # checked after decoding: every ASCII character of UTF-16/32 carries NUL bytes
+            if _looks_binary(text):
+                raise UnreadableFile("the file is binary, not text")
+            return text, name
+    if _looks_binary(data):
+        raise UnreadableFile("the file is binary, not text")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # try each legacy encoding strictly and keep the one whose text reads most like Chinese
+    # (ties keep the earlier, more common one): a decoding that merely succeeds proves little
+    best: tuple[float, str, str] | None = None
+    for encoding in _LEGACY:
         try:
             text = data.decode(encoding)
         except UnicodeDecodeError:
             continue
-        if encoding == "utf-16":
-            continue  # only with a BOM (above): without one any even-length bytes "decode"
-        return text, "utf-8" if encoding == "utf-8-sig" else encoding
-    raise UnreadableFile("not valid UTF-8 or GBK/GB18030 text")
+        share = cjk_share(text)
+        if best is None or share > best[0]:
+            best = (share, text, encoding)
+    if best is None or best[0] < _MIN_CJK_SHARE:
+        raise UnreadableFile("not valid UTF-8, GBK/GB18030 or Big5 text")
+    return best[1], best[2]
+
+
+@lru_cache(maxsize=1)
+def _converter():
+    import opencc  # only a traditional-character file pays for loading the dictionaries
+
+    return opencc.OpenCC("t2s")
+
+
+def _simplified(text: str) -> str:
+    return "\n".join(_converter().convert(line) for line in text.split("\n"))
 
 
 def read_source(path: Path) -> SourceText:
@@ -76,9 +139,11 @@ def read_source(path: Path) -> SourceText:
     if size > MAX_BYTES:
         raise UnreadableFile(f"the file is too large ({size / 1e6:.1f} MB, limit {MAX_BYTES // 10**6} MB)")
     data = path.read_bytes()
-    if _looks_binary(data):
-        raise UnreadableFile("the file is binary, not text")
     text, encoding = decode(data)
+    if encoding in _TRADITIONAL:
+        # the parsers read the documents' simplified vocabulary (部门预算, 合计, 基本支出);
+        # the conversion keeps every line where it was, so line numbers still cite the file
+        text = _simplified(text)
     if not text.strip():
         raise UnreadableFile("the file has no text (only whitespace)")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")

@@ -1,7 +1,9 @@
 """The indexing pipeline: file → lines → metadata → sections, tables, indicators, facts → chunks
 → fact store (one transaction per document) → Chroma and BM25.
 
-A file that fails is reported with its reason and leaves the store as it was.
+A file that fails is reported with its reason and leaves the store as it was. A write that
+fails (disk full, permission denied) stops the run with StoreWriteError: what was committed
+before stays readable, and the search indexes are repaired by the next run.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from pathlib import Path
 from indexer import store
 from indexer.bm25 import BM25Index
 from indexer.chunks import build_chunks
+from indexer.failures import StoreWriteError, describe, writing
 from indexer.indicators import parse_indicator_tables
 from indexer.layout import clean_title, find_tables, listed_tables
 from indexer.load import (
@@ -154,9 +157,14 @@ class Indexer:
     def index(
         self, paths: Iterable[Path], progress: Callable[[Path], None] = lambda p: None
     ) -> list[IndexResult]:
+        """Index files and folders; raise StoreWriteError when the store cannot be written."""
         results = []
         for path in expand_paths(paths):
-            results.append(self.index_file(path))
+            try:
+                results.append(self.index_file(path))
+            except StoreWriteError as error:
+                error.source = path
+                raise
             progress(path)
         changed = any(r.status == "indexed" for r in results)
         if self.reconcile() or changed or not (self.bm25_dir / "chunk_ids.json").exists():
@@ -178,11 +186,18 @@ class Indexer:
         except (UnreadableFile, NotABudgetDocument, TruncatedDocument) as error:
             result.message = getattr(error, "problem", str(error))  # the CLI names the file
             return result
+        except OSError as error:  # the input cannot be read (permissions, I/O): this file fails
+            result.message = f"cannot read: {describe(error)}"
+            return result
         old = [doc_id for doc_id, _ in stored if doc_id != parsed.document.doc_id]
-        store.replace_document(self.conn, parsed, replaces=old)
-        self.vectors.delete_documents(old + [parsed.document.doc_id])
-        self.vectors.add(parsed.chunks)
-        store.set_search_state(self.conn, parsed.document.doc_id, "ready")
+        database = store.database_path(self.conn)
+        with writing(database):
+            store.replace_document(self.conn, parsed, replaces=old)
+        with writing(self.vectors.location):
+            self.vectors.delete_documents(old + [parsed.document.doc_id])
+            self.vectors.add(parsed.chunks)
+        with writing(database):
+            store.set_search_state(self.conn, parsed.document.doc_id, "ready")
         return summarise(result, parsed, "indexed")
 
     def _unchanged(self, result: IndexResult, doc: Document) -> IndexResult:
@@ -196,19 +211,23 @@ class Indexer:
             "SELECT doc_id FROM documents WHERE search_state != 'ready'")]
         known = {r["doc_id"] for r in self.conn.execute("SELECT doc_id FROM documents")}
         orphans = sorted(self.vectors.doc_ids() - known)
-        if orphans:
-            self.vectors.delete_documents(orphans)
+        with writing(self.vectors.location):
+            if orphans:
+                self.vectors.delete_documents(orphans)
         for doc_id in pending:
-            self.vectors.delete_documents([doc_id])
-            self.vectors.add(store.chunks(self.conn, doc_id))
-            store.set_search_state(self.conn, doc_id, "ready")
+            with writing(self.vectors.location):
+                self.vectors.delete_documents([doc_id])
+                self.vectors.add(store.chunks(self.conn, doc_id))
+            with writing(store.database_path(self.conn)):
+                store.set_search_state(self.conn, doc_id, "ready")
         return bool(pending or orphans)
 
     def rebuild_bm25(self) -> None:
         words = [r[0] for r in self.conn.execute(
             "SELECT label FROM rows UNION SELECT project FROM indicators WHERE project IS NOT NULL"
             " UNION SELECT level3 FROM indicators")]
-        BM25Index.build(store.chunks(self.conn), words).save(self.bm25_dir)
+        with writing(self.bm25_dir):
+            BM25Index.build(store.chunks(self.conn), words).save(self.bm25_dir)
 
 
 def summarise(result: IndexResult, parsed: ParsedDocument, status: str) -> IndexResult:

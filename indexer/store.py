@@ -1,17 +1,20 @@
 """The fact store: plain SQLite with numbered migrations and parameterised queries.
 
 A document's records are replaced in one transaction, so a reader (or a process killed mid-way)
-always sees either the old or the new version of a document, never a mix.
+always sees either the old or the new version of a document, never a mix. A store this process
+may not write (another user's, a read-only mount) is opened read-only, for answering.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from indexer.failures import shown
 from indexer.records import (
     Cell,
     Chunk,
@@ -89,14 +92,76 @@ class StoreError(Exception):
     """The store is missing, from a newer version, or unreadable."""
 
 
-def connect(path: Path) -> sqlite3.Connection:
-    """Open the database, creating and migrating it as needed."""
+class StoreReadOnly(StoreError):
+    """The store cannot be written by this process, and the command needs to write it."""
+
+    def __init__(self, folder: Path) -> None:
+        super().__init__(f"the store at {shown(folder)} is read-only")
+        self.folder = folder
+
+
+def is_read_only(path: Path) -> bool:
+    """Whether `path` cannot be written here: the file itself, or the folder that holds it
+    (SQLite writes its -wal and -shm files beside the database; BM25 swaps folders in it)."""
+    folder = path.parent
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    if path.exists() and not os.access(path, os.W_OK):
+        return True
+    return not os.access(folder, os.W_OK | os.X_OK)
+
+
+def connect(path: Path, writable: bool | None = None) -> sqlite3.Connection:
+    """Open the database: to write when this process may, else read-only.
+
+    Args:
+        path: the database file.
+        writable: True when the caller writes (StoreReadOnly if it cannot); None to open
+            read-only when the file or its folder is not writable.
+
+    Returns:
+        A connection; a writable one is created and migrated as needed.
+
+    Raises:
+        StoreReadOnly: writable is True and the store cannot be written.
+        StoreError: a read-only store that is missing or of another schema version.
+    """
+    if is_read_only(path):
+        if writable:
+            raise StoreReadOnly(path.parent)
+        return _connect_read_only(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA journal_mode = WAL")  # readers keep the old state while a writer works
     migrate(conn)
+    return conn
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    """Open for reading only: no WAL pragma and no migration, which would write."""
+    if not path.is_file():
+        raise StoreError(f"no store at {shown(path.parent)}")
+    uri = f"{path.resolve().as_uri()}?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, isolation_level=None, check_same_thread=False)
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError:
+        # a WAL database is read through its -shm file, which SQLite cannot create in a folder
+        # it may not write (it exists only while a writer has the store open). Read the file as
+        # it is instead; a writer starting meanwhile is not seen, which is the price of reading
+        # a folder we cannot write.
+        conn.close()
+        conn = sqlite3.connect(f"{uri}&immutable=1", uri=True, isolation_level=None,
+                               check_same_thread=False)
+    conn.row_factory = sqlite3.Row
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version != len(MIGRATIONS):
+        conn.close()
+        newer = "a newer" if version > len(MIGRATIONS) else "an older"
+        raise StoreError(f"the read-only store at {shown(path.parent)} was written by {newer} budgetqa"
+                         f" (schema {version}): index it again where it can be written")
     return conn
 
 
@@ -118,7 +183,10 @@ def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     try:
         yield conn
     except BaseException:
-        conn.execute("ROLLBACK")
+        # SQLite rolls back by itself on some errors (a full disk): a second ROLLBACK would
+        # fail and hide the error that matters
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 
@@ -184,6 +252,11 @@ def _insert_table(conn: sqlite3.Connection, t: Table) -> None:
             [(t.table_id, r.index, t.doc_id, c.column, c.value, c.text, c.unit, c.line, c.page)
              for c in r.cells],
         )
+
+
+def database_path(conn: sqlite3.Connection) -> Path:
+    """The file behind a connection (for messages naming it)."""
+    return Path(conn.execute("PRAGMA database_list").fetchone()[2])
 
 
 def delete_document(conn: sqlite3.Connection, doc_id: str) -> None:

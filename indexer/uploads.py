@@ -12,9 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer import store
+from indexer.failures import StoreWriteError, cause, writing
 from indexer.load import PDF_SUFFIXES, TEXT_SUFFIXES, NotABudgetDocument, UnreadableFile, read_source
 from indexer.pdf import read_pdf
-from indexer.pipeline import Indexer, TruncatedDocument, parse_source
+from indexer.pipeline import Indexer, IndexResult, TruncatedDocument, parse_source
 from indexer.settings import Settings
 from indexer.vectors import VectorIndex, chroma_client
 
@@ -25,7 +26,8 @@ _index_lock = threading.Lock()  # one upload indexes at a time per process
 _UNSAFE = re.compile(r"[^\w\u4e00-\u9fff（）()\-.]+")
 _REASONS = {  # the indexer's reasons, as a user reads them
     "the file is empty": "文件为空", "the file is binary, not text": "文件不是文本",
-    "not valid UTF-8 or GBK/GB18030 text": "文件编码无法识别（不是 UTF-8 或 GBK 文本）",
+    "not valid UTF-8, GBK/GB18030 or Big5 text": "文件编码无法识别（不是 UTF-8、GBK 或 Big5 文本）",
+    "despite its byte order mark": "文件编码无法识别（字节顺序标记与内容不符）",
     "the file has no text (only whitespace)": "文件没有文字内容",
     "no 部门预算 content": "不是部门预算文件（没有预算表格或预算标题）",
     "no department name found": "不是部门预算文件（找不到部门名称）",
@@ -120,11 +122,32 @@ def index_upload(name: str, data: bytes, settings: Settings, embedder,
             return rejected(reason(error))
     progress(0.15, "解析完成，正在建立索引…")
     target = settings.store / "uploads" / safe
+    if store.is_read_only(settings.database) or store.is_read_only(target):
+        return rejected("资料库是只读的，不能收录新文件")
     with _index_lock:
-        previous = target.read_bytes() if target.exists() else None
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        conn = store.connect(settings.database)
+        try:
+            result = _index_into(target, data, settings, embedder, chunks, progress)
+        except StoreWriteError as error:  # a full disk: the store keeps what it had
+            return rejected(f"写入失败（{cause(error.code)}）")
+    if result.status == "failed":
+        return rejected(reason(Exception(result.message or "")))
+    progress(1.0, "完成")
+    if result.status == "unchanged":
+        return UploadOutcome(True, "unchanged", safe, f"{safe} 已收录过（内容相同），无需重复索引。", result.doc_id)
+    return UploadOutcome(True, "indexed", safe,
+                         f"已收录 {safe}：{result.department}（{result.year}年），找到 {result.tables_found} 张表，"
+                         f"现在可以提问了。", result.doc_id)
+
+
+def _index_into(target: Path, data: bytes, settings: Settings, embedder, chunks: int,
+                progress: Callable[[float, str], None]) -> IndexResult:
+    """Write the upload into the store's folder and index it; no copy is kept when it fails."""
+    previous = target.read_bytes() if target.exists() else None
+    try:
+        with writing(target):  # a full disk may stop this half-way: restored below
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        conn = store.connect(settings.database, writable=True)
         try:
             report = ProgressEmbeddings(
                 embedder, lambda n: progress(0.15 + 0.75 * min(n / max(chunks, 1), 1.0),
@@ -134,19 +157,12 @@ def index_upload(name: str, data: bytes, settings: Settings, embedder,
             # failed, or the same content already stored from another path: keep no copy
             if result.status == "failed" or not store.documents_at_path(conn, str(target.resolve())):
                 _restore(target, previous)
-        except BaseException:
-            _restore(target, previous)
-            raise
         finally:
             conn.close()
-    if result.status == "failed":
-        return rejected(reason(Exception(result.message or "")))
-    progress(1.0, "完成")
-    if result.status == "unchanged":
-        return UploadOutcome(True, "unchanged", safe, f"{safe} 已收录过（内容相同），无需重复索引。", result.doc_id)
-    return UploadOutcome(True, "indexed", safe,
-                         f"已收录 {safe}：{result.department}（{result.year}年），找到 {result.tables_found} 张表，"
-                         f"现在可以提问了。", result.doc_id)
+    except BaseException:
+        _restore(target, previous)
+        raise
+    return result
 
 
 def _restore(target: Path, previous: bytes | None) -> None:

@@ -89,6 +89,10 @@ class VectorIndex:
     """Chunks in a Chroma collection, searched by the embedding of a question."""
 
     def __init__(self, client: chromadb.ClientAPI, collection: str, embedder: Embeddings) -> None:
+        chroma = client.get_settings()
+        # where a failed write happened, for the one-line message of a full disk
+        self.location = (chroma.persist_directory if chroma.is_persistent
+                         else f"Chroma at {chroma.chroma_server_host}:{chroma.chroma_server_http_port}")
         self.store = Chroma(
             client=client,
             collection_name=collection,
@@ -120,6 +124,16 @@ class VectorIndex:
         where = {"doc_id": {"$in": doc_ids}} if doc_ids else None
         hits = self.store.similarity_search_with_score(query, k=k, filter=where)
         return [(doc.id, 1.0 - float(distance)) for doc, distance in hits]
+
+
+class NoDenseSearch:
+    """Stands in for the VectorIndex when Chroma cannot be opened (a read-only store: Chroma
+    writes on open): no dense hits, so the hybrid search ranks by BM25 alone."""
+
+    location = "(none)"
+
+    def search(self, query: str, k: int = 10, doc_ids: list[str] | None = None) -> list[tuple[str, float]]:
+        return []
 
 
 def _metadata(chunk: Chunk) -> dict[str, str | int]:

@@ -60,3 +60,16 @@ def refusal(question: str, text: str, documents: list[Document], intent: str = "
     more = f"等{len(documents)}份文件" if len(documents) > 12 else ""
     tail = f"已收录的预算文件：{covered}{more}。" if documents else "尚未收录任何预算文件。"
     return Answer(question=question, answer=f"{text}{tail}", answerable=False, intent=intent)
+
+
+HELP = ("您好！我回答已收录的部门预算文件里的问题，数字都取自文件的表格并注明出处。可以这样问："
+        "“某部门一年花多少钱？”“人员经费占基本支出的比例是多少？”“有几个项目，各多少钱？”")
+
+
+def help_answer(question: str, documents: list[Document]) -> Answer:
+    """Greetings and text with no budget question: say what can be asked, quote nothing."""
+    covered = "；".join(f"{d.department}（{d.year}年）" for d in documents[:6])
+    more = f"等{len(documents)}份文件" if len(documents) > 6 else ""
+    text = f"{HELP}已收录：{covered}{more}。" if documents else HELP
+    return Answer(question=question, answer=text, answerable=False, intent="help",
+                  interpretation="不是关于预算的问题")

@@ -16,14 +16,30 @@ from retrieval import answers, claims
 from retrieval.compare import compare
 from retrieval.compose import refusal, who
 from retrieval.coverage import uncovered_words
-from retrieval.facts import DocFacts
+from retrieval.facts import DocFacts, unit_names
 from retrieval.indicators import indicator_answer
 from retrieval.records import Answer
-from retrieval.resolve import Catalog, Resolution
+from retrieval.resolve import Catalog, Resolution, department_aliases
 from retrieval.search import HybridSearch, quote_citation
 from retrieval.understand import Question, items_in, lexicon_terms, understand
+from retrieval.answer.gates import choose, kind_fits, legacy_misfit
+from retrieval.answer.wording import alternatives_answer, held_back, in_asked_unit, plan_answer
+from retrieval.compose import help_answer
+from retrieval.plan import across, computed  # noqa: F401  (builders register themselves)
+from retrieval.plan import claims as claim_plans  # noqa: F401
+from retrieval.plan.builders import propose
+from retrieval.plan.context import Source, Context
+from retrieval.plan.items import find_items
+from retrieval.plan.execute import Executor, PlanFailed
+from retrieval.plan.records import Interpretation, Result
+from retrieval.question.conversation import History, standalone
+from retrieval.question.linking import EntityIndex
+from retrieval.question.mentions import (asks_actuals, has_budget_words, is_greeting, normalise_question,
+                                        read_question)
+from retrieval.question.records import Reading
 
 MAX_QUESTION = 500
+STATE_FLOOR = 0.7  # a plan scoring lower reads too little of the question to state its figure
 
 
 class QuestionError(ValueError):
@@ -54,9 +70,10 @@ class Engine:
         self.search = search
         self.audit = audit
         self.documents: list[Document] = store.documents(conn)
-        self.catalog = Catalog(self.documents)
+        self.catalog = Catalog(self.documents, unit_names(conn))
         self._facts: dict[str, DocFacts] = {}
         self._findings: dict[str, list] = {}
+        self._entities: dict[str, EntityIndex] = {}
 
     def facts(self, doc_id: str) -> DocFacts:
         if doc_id not in self._facts:
@@ -64,15 +81,19 @@ class Engine:
             self._facts[doc_id] = DocFacts(self.conn, doc)
         return self._facts[doc_id]
 
-    def answer(self, question: str, doc_ids: list[str] | None = None) -> Answer:
+    def answer(self, question: str, doc_ids: list[str] | None = None, history: History = ()) -> Answer:
         """Answer one question.
 
         Args:
             question: the question as the user wrote it.
             doc_ids: restrict answers to these documents (the app's filter); None for all.
+            history: the conversation so far (questions, or (question, answer) pairs): a
+                follow-up ("那去年呢？") takes the department, year or item it leaves out from it.
 
         Returns:
-            The Answer; a refusal (answerable false) when the documents do not hold it.
+            The Answer with how the question was understood (`interpretation`); a refusal
+            (answerable false) when the documents do not hold the answer; the close readings
+            (value null) when the question can be read several ways with different figures.
 
         Raises:
             QuestionError: empty or over-long questions.
@@ -82,30 +103,125 @@ class Engine:
             raise QuestionError("问题为空：请输入一个关于部门预算的问题。")
         if len(text) > MAX_QUESTION:
             raise QuestionError(f"问题过长（{len(text)}字，上限{MAX_QUESTION}字）：请缩短后再问。")
+        asked = text
+        if history:
+            asked = standalone(text, history, self.catalog) or text
+        result = self._answer(asked, doc_ids)
+        if asked != text:
+            note = f"（按上文理解为：{asked}）"
+            result = result.model_copy(update={
+                "question": text, "interpretation": f"{result.interpretation or asked}{note}"})
+        return result
+
+    def _answer(self, text: str, doc_ids: list[str] | None) -> Answer:
         allowed = [d for d in self.documents if doc_ids is None or d.doc_id in doc_ids]
         if not allowed:
             return refusal(text, "没有可供回答的预算文件。", self.documents)
-        q = understand(text)
-        res = self.catalog.resolve(text)
+        res = self.catalog.resolve(normalise_question(text))
+        if is_greeting(text) or not (has_budget_words(text) or res.department_named or res.documents):
+            return help_answer(text, allowed)
+        q = understand(normalise_question(text))
+        q.text = text
         matches = [m for m in res.documents if m.doc_id in {d.doc_id for d in allowed}]
-        if res.year_missing is not None and not _each_has_a_year(res, allowed):
+        if res.year_missing is not None and not _each_has_a_year(res, allowed) \
+                and not _projects_forward(text, res, allowed):
             covered = [d for d in allowed if d.department in {m.department for m in res.documents}]
             return refusal(text, f"文件中没有{res.year_missing}年的预算。", covered or allowed)
         if res.department_named and not matches:
+            hidden = [m for m in res.documents if m.doc_id not in {d.doc_id for d in allowed}]
+            if hidden:
+                return refusal(text, f"{hidden[0].department}不在当前筛选范围内，请调整筛选后再问。", allowed,
+                               intent="filtered")
             return refusal(text, "已收录的文件中没有这个部门的预算。", allowed)
         if res.ambiguous and len({m.department for m in matches}) > 1 and not _is_comparison(q):
             names = "、".join(dict.fromkeys(m.department for m in matches))
             return refusal(text, f"问题可能指多个部门（{names}），请写明是哪一个。", allowed)
         departments = list(dict.fromkeys(m.department for m in matches))
+        chosen = [next(m for m in matches if m.department == d) for d in departments]
+        if not chosen and len(allowed) == 1:
+            chosen_docs = [(allowed[0].doc_id, "")]
+        else:
+            chosen_docs = [(m.doc_id, m.matched_text) for m in chosen]
         if len(departments) >= 2:
-            sides = [(self.facts(next(m.doc_id for m in matches if m.department == d)),
-                      next(m.matched_text for m in matches if m.department == d)) for d in departments]
-            return compare(q, sides) or refusal(text, "文件中没有可比较的这一项数据。", allowed)
-        if not matches:
-            if len(allowed) == 1:
-                return self.answer_one(q, self.facts(allowed[0].doc_id), res)
-            return self.narrative(q, allowed) or refusal(text, "请写明是哪个部门的预算。", allowed)
-        return self.answer_one(q, self.facts(matches[0].doc_id), res)
+            sides = [(self.facts(m.doc_id), m.matched_text) for m in chosen]
+            legacy = compare(q, sides) or refusal(text, "文件中没有可比较的这一项数据。", allowed)
+        elif chosen_docs:
+            legacy = self.answer_one(q, self.facts(chosen_docs[0][0]), res)
+        else:
+            legacy = self.narrative(q, allowed) or refusal(text, "请写明是哪个部门的预算。", allowed)
+        return self.decide(text, chosen_docs, legacy)
+
+    def decide(self, text: str, docs: list[tuple[str, str]], legacy: Answer) -> Answer:
+        """Choose between the scored plans and the older rules' answer, through the gates."""
+        reading = read_question(text)
+        legacy = in_asked_unit(legacy, reading.asked)
+        documents = [self.document(d) for d, _ in docs]
+        if documents and asks_actuals(reading.text) and not any("决算" in d.kind for d in documents):
+            return refusal(text, "问题问的是实际支出（决算），已收录的只有预算，没有决算数据。", documents,
+                           intent="refusal")
+        executed = self.plans(reading, docs) if docs else []
+        if reading.claim is not None:  # a claim is answered by a verdict, not by a bare figure
+            executed = [e for e in executed if e[1].verdict is not None]
+        best, close = choose([e for e in executed if e[0].score >= STATE_FLOOR], reading.asked)
+        if legacy.intent in ("consistency",) or not legacy.answerable and not executed:
+            return _with_reading(legacy, documents)
+        if best is not None:
+            interp, result = best
+            if _agrees(legacy, result) and legacy.verdict == result.verdict:
+                return _with_reading(legacy, documents, interp)
+            return plan_answer(text, interp, result, documents, reading.asked)
+        if close:
+            agreeing = next((c for c in close if _agrees(legacy, c[1])), None)
+            if agreeing is not None and legacy_misfit(reading, legacy, executed) is None:
+                return _with_reading(legacy, documents, agreeing[0])
+            return alternatives_answer(text, close, documents, reading.asked)
+        reason = legacy_misfit(reading, legacy, executed) or self._unit_misfit(docs, legacy)
+        if reason:
+            return _with_reading(held_back(text, legacy, reason), documents)
+        return _with_reading(legacy, documents)
+
+    def _unit_misfit(self, docs: list[tuple[str, str]], answer: Answer) -> str | None:
+        """A unit inside the department was named (…中心): a figure of the whole department is no
+        answer unless the answer speaks of that unit."""
+        if len(docs) != 1 or answer.value is None:
+            return None
+        doc_id, named = docs[0]
+        department = self.document(doc_id).department
+        if not named or any(alias in named for alias in department_aliases(department) if len(alias) >= 3):
+            return None
+        core = re.sub(r"^.*?[市区县]", "", named) or named
+        if core in answer.answer:
+            return None
+        return f"问的是{named}，找到的是整个{department}的数"
+
+    def plans(self, reading: Reading, docs: list[tuple[str, str]]) -> list[tuple[Interpretation, Result]]:
+        """Every builder's plan for these documents, executed; those that fail or do not give the
+        kind of quantity asked are dropped. Best score first."""
+        sources = []
+        for doc_id, named in sorted(docs, key=lambda d: _position(reading.text, d[1])):
+            index = self.entity_index(doc_id)
+            sources.append(Source(doc_id, self.facts(doc_id), index, named,
+                                  index.link(_content(reading.text, named))))
+        ctx = Context(_without_words_of_items(reading, sources), sources)
+        executor = Executor({s.doc_id: (s.facts, s.index) for s in sources})
+        out = []
+        for interp in propose(ctx):
+            try:
+                result = executor.run(interp.plan)
+            except PlanFailed:
+                continue
+            kind = "verdict" if result.verdict is not None else result.kind
+            if kind_fits(reading.asked, kind, result.unit):
+                out.append((interp, result))
+        return out
+
+    def entity_index(self, doc_id: str) -> EntityIndex:
+        if doc_id not in self._entities:  # a document's records never change under its id
+            self._entities[doc_id] = EntityIndex.build(self.facts(doc_id))
+        return self._entities[doc_id]
+
+    def document(self, doc_id: str) -> Document:
+        return next(d for d in self.documents if d.doc_id == doc_id)
 
     def answer_one(self, q: Question, df: DocFacts, res: Resolution) -> Answer:
         parts = independent_parts(q.text)
@@ -249,6 +365,58 @@ def _names_an_indicator(q: Question, df: DocFacts, items: list[str]) -> bool:
     rows = {r.label for r in df.rows} | {p.name for p in df.projects}
     names = {i.level3 for i in df.indicators}
     return any(item in names and item not in rows for item in items)
+
+
+def _without_words_of_items(reading: Reading, sources: list[Source]) -> Reading:
+    """Operator words inside an item's name are part of the name (总计 in 收入总计)."""
+    ctx = Context(reading, sources)
+    spans = [(i.start, i.end) for s in sources for i in find_items(ctx, s)]
+    kept = [m for m in reading.mentions if m.kind != "operator" or not any(
+        a <= m.start and m.end <= b and (b - a) > (m.end - m.start) for a, b in spans)]
+    return reading.model_copy(update={"mentions": kept})
+
+
+def _projects_forward(text: str, res: Resolution, documents: list[Document]) -> bool:
+    """"假如每年增长6%，到2027年": a later year is the target of a what-if, not a document's year."""
+    if read_question(text).op("whatif") is None:
+        return False
+    named = {m.department for m in res.documents}
+    latest = max((d.year for d in documents if d.department in named), default=None)
+    return latest is not None and res.year_missing > latest
+
+
+def _position(text: str, named: str) -> int:
+    at = text.find(named) if named else -1
+    return at if at >= 0 else len(text)
+
+
+def _content(text: str, named: str) -> str:
+    """The question without the department's name: its words are no budget item."""
+    return text.replace(named, " ") if named else text
+
+
+def _agrees(answer: Answer, result: Result) -> bool:
+    if answer.value is None or result.value is None:
+        return False
+    a = answer.value * (10000 if answer.unit == "亿元" else 0.0001 if answer.unit == "元" else 1)
+    b = result.value * (10000 if result.unit == "亿元" else 0.0001 if result.unit == "元" else 1)
+    return abs(a - b) <= max(0.005, 0.001 * abs(b)) and (answer.unit == result.unit or {
+        answer.unit, result.unit} <= {"万元", "元", "亿元"})
+
+
+def _with_reading(answer: Answer, documents: list[Document], interp: Interpretation | None = None) -> Answer:
+    """The answer with how the question was understood."""
+    if answer.interpretation:
+        return answer
+    heads = " / ".join(f"{d.department} · {d.year}" for d in documents)
+    if interp is not None:
+        what = interp.plan.describe()
+    elif answer.figures:
+        what = "、".join(dict.fromkeys(f.label for f in answer.figures[:3]))
+    else:
+        what = {"narrative": "文字说明", "refusal": "文件中没有", "held_back": "不确定",
+                "claim": "核对说法", "consistency": "前后是否一致", "help": "使用帮助"}.get(answer.intent or "", answer.intent or "")
+    return answer.model_copy(update={"interpretation": " · ".join(x for x in (heads, what) if x)})
 
 
 def _is_comparison(q: Question) -> bool:

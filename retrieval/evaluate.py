@@ -6,6 +6,9 @@ An item passes when `score` finds no reason to fail it. Rules, in order:
 3. Gold `verdict` not null: the answer's verdict equals it.
 4. Every `must_contain` string occurs in the normalised answer text.
 5. The citations name every gold document (department and year).
+
+Wrong-confident answers are counted apart (README): marked answerable with a `value` or
+`verdict` that is wrong, or any figure or verdict stated for an unanswerable item.
 """
 
 from __future__ import annotations
@@ -65,6 +68,7 @@ class Report(Record):
     categories: dict[str, CategoryResult] = Field(default_factory=dict)
     overall: CategoryResult = Field(default_factory=CategoryResult)
     failures: list[Failure] = Field(default_factory=list)
+    wrong_confident: list[str] = Field(default_factory=list)  # ids, see `wrong_confident`
 
 
 def normalise_text(s: str) -> str:
@@ -119,6 +123,47 @@ def _as_number(value: object) -> float | None:
 
 
 def _value_reasons(gold: Mapping, answer: Mapping) -> list[str]:
+    reasons = _headline_reasons(gold, answer)
+    if reasons and _other_part_accepted(gold, answer):
+        return []
+    return reasons
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _other_part_accepted(gold: Mapping, answer: Mapping) -> bool:
+    """README: a several-part answer may lead with another part's figure when that figure is
+    one of the gold `must_contain` strings and the text also states the gold value."""
+    value = _as_number(answer.get("value"))
+    if value is None:
+        return False
+    listed = {float(n) for s in gold.get("must_contain") or [] for n in _NUMBER.findall(normalise_text(s))}
+    if not any(abs(value - n) <= _ABSOLUTE_TOLERANCE for n in listed):
+        return False
+    text = normalise_text(answer.get("answer") or "").replace(",", "")
+    stated = {float(n) for n in _NUMBER.findall(text)}
+    gold_value = abs(float(gold["value"]))
+    tolerance = max(_ABSOLUTE_TOLERANCE, _RELATIVE_TOLERANCE * gold_value)
+    return any(abs(abs(n) - gold_value) <= tolerance + _FLOAT_SLACK for n in stated)
+
+
+def wrong_confident(gold: Mapping, answer: Mapping | Answer) -> bool:
+    """The worst outcome: a figure or verdict stated as the answer, and wrong (README)."""
+    if isinstance(answer, Answer):
+        answer = answer.contract()
+    stated_value = answer.get("value") is not None
+    stated_verdict = answer.get("verdict") is not None
+    if not gold["answerable"]:
+        return stated_value or stated_verdict
+    if answer.get("answerable") is not True:
+        return False
+    if stated_value and gold.get("value") is not None and _value_reasons(gold, answer):
+        return True
+    return stated_verdict and gold.get("verdict") is not None and answer.get("verdict") is not gold["verdict"]
+
+
+def _headline_reasons(gold: Mapping, answer: Mapping) -> list[str]:
     gold_value, gold_unit = float(gold["value"]), gold.get("unit")
     wanted = _with_unit(gold_value, gold_unit)
     raw, unit = answer.get("value"), answer.get("unit")
@@ -243,6 +288,8 @@ def evaluate(
         category = gold["category"]
         totals = report.categories.setdefault(category, CategoryResult())
         reasons = score(gold, answer, documents)
+        if wrong_confident(gold, answer):
+            report.wrong_confident.append(gold["id"])
         totals.total += 1
         report.overall.total += 1
         if reasons:
@@ -265,10 +312,14 @@ def format_report(report: Report) -> str:
     order += [c for c in report.categories if c not in CATEGORIES]
     lines = [_line(c, report.categories[c]) for c in order]
     lines.append(_line("overall", report.overall))
+    wrong = report.wrong_confident
+    lines.append(f"wrong-confident {len(wrong)}/{report.overall.total}"
+                 + (f": {', '.join(wrong)}" if wrong else ""))
     if report.failures:
         lines += ["", f"Failures ({len(report.failures)}):"]
     for failure in report.failures:
-        lines.append(f"{failure.id} [{failure.category}] {failure.question}")
+        mark = " WRONG-CONFIDENT" if failure.id in wrong else ""
+        lines.append(f"{failure.id} [{failure.category}]{mark} {failure.question}")
         lines += [f"  - {reason}" for reason in failure.reasons]
     return "\n".join(lines)
 

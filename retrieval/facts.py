@@ -215,3 +215,16 @@ class DocFacts:
     def fact_figure(self, fact: NarrativeFact, label: str | None = None) -> Figure:
         return Figure(value=fact.value, unit=fact.unit, label=label or fact.subject,
                       citation=self.cite_fact(fact))
+
+
+def unit_names(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """Department → the names of the budget units its tables list (rows coded 单位)."""
+    rows = conn.execute(
+        "SELECT DISTINCT d.department, r.label FROM rows r JOIN documents d ON d.doc_id = r.doc_id "
+        "WHERE r.code_kind = '单位'").fetchall()
+    out: dict[str, list[str]] = {}
+    for department, label in rows:
+        name = plain_label(label)
+        if name and name != department:
+            out.setdefault(department, []).append(name)
+    return out

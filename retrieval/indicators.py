@@ -132,8 +132,8 @@ def text_figure_answer(q: Question, df: DocFacts, project: str | None) -> Answer
     clauses = [c for c in re.split(r"[,，;；。]", text) if _FIGURE.search(c)]
     ranked = sorted(clauses, key=lambda c: -relevance(q, _FIGURE.sub("", c)))
     picked = [c for c in ranked if relevance(q, _FIGURE.sub("", c)) > 0][:2] or ranked[:1]
+    first = _FIGURE.search(picked[0])  # the figure of the clause that speaks of what was asked
     picked.sort(key=clauses.index)
-    first = _FIGURE.search(picked[0])
     found = "；".join(squeeze(c) for c in picked)
     reply = f"{who(df.document)}的目标表述为：{found}。原文：{text}"
     return answer(q.text, reply, [], float(first.group("n")), first.group("u"), citations=[cite],

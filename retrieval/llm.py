@@ -26,9 +26,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from indexer.settings import Settings
 from retrieval.compose import num
-from retrieval.followup import complete_followup, looks_elliptical
+from retrieval.followup import looks_elliptical
+from retrieval.question.conversation import standalone
 from retrieval.records import Answer
-from retrieval.verify_numbers import allowed_numbers, unverified
+from retrieval.verify_numbers import SentenceGate, allowed_numbers, unverified
 
 PROMPT_DIR = Path(__file__).resolve().parents[1] / "prompts"
 History = Sequence[tuple[str, str]]  # (user question, answer shown) of earlier turns, oldest first
@@ -160,14 +161,17 @@ class LLMAnswerer:
         return self.check(offline, reply, standalone, question)
 
     def stream(self, question: str, history: History = (), doc_ids: list[str] | None = None) -> AnswerStream:
-        """Stream the model's tokens; the verified LLMResult is `.result` once they are consumed.
+        """Stream the model's text sentence by sentence, each shown only once its numbers pass;
+        the verified LLMResult is `.result` once the stream is consumed.
 
-        The app shows the tokens as they come and then replaces them with `result.answer.answer`
-        (the offline text when the model's was rejected) and `result.note`.
+        The app shows the sentences as they come and then replaces them with
+        `result.answer.answer` (the offline text when the model's was rejected) and `result.note`.
+        The stream stops at the first sentence with a number the engine's answer does not hold.
         """
         standalone, offline, budget = self._offline(question, history, doc_ids)
         if not offline.answerable:
-            return AnswerStream(iter(()), lambda text, error: LLMResult(answer=offline, standalone=standalone))
+            return AnswerStream(iter(()), lambda text, error: LLMResult(answer=offline, standalone=standalone),
+                                SentenceGate([]))
         prompt = self._prompt(question, standalone, history, offline)
 
         def finish(text: str, error: str | None) -> LLMResult:
@@ -175,8 +179,9 @@ class LLMAnswerer:
                 return _fallback(offline, standalone, error)
             return self.check(offline, text, standalone, question)
 
+        gate = SentenceGate(allowed_numbers(offline, question, standalone))  # the same as check's
         return AnswerStream(_stream_with_deadline(lambda: self.chat.stream(self.system, prompt),
-                                                  budget), finish)
+                                                  budget), finish, gate)
 
     def check(self, offline: Answer, reply: str, standalone: str, question: str) -> LLMResult:
         """Accept the model's reply as the answer text only if it passes every check."""
@@ -199,10 +204,7 @@ class LLMAnswerer:
         catalog = getattr(self.engine, "catalog", None)
         if not history or catalog is None:
             return question.strip()
-        context: str | None = None
-        for earlier, _ in history:
-            context = complete_followup(earlier, context, catalog) or earlier
-        rewritten = complete_followup(question, context, catalog)
+        rewritten = standalone(question, history, catalog)
         if rewritten is not None:
             return rewritten
         if self.rewrite_followups_with_model and looks_elliptical(question):
@@ -232,11 +234,14 @@ class LLMAnswerer:
 
 
 class AnswerStream:
-    """The model's tokens as they come; `result` is set once they are all consumed."""
+    """The model's text as it may be shown: whole sentences whose numbers passed the gate.
+    `result` is set once the tokens are consumed, or at the first sentence that fails."""
 
-    def __init__(self, tokens: Iterator[str], finish: Callable[[str, str | None], LLMResult]) -> None:
+    def __init__(self, tokens: Iterator[str], finish: Callable[[str, str | None], LLMResult],
+                 gate: SentenceGate) -> None:
         self._tokens = tokens
         self._finish = finish
+        self._gate = gate
         self._parts: list[str] = []
         self.result: LLMResult | None = None
 
@@ -244,18 +249,28 @@ class AnswerStream:
         return self
 
     def __next__(self) -> str:
-        if self.result is not None:
-            raise StopIteration
-        try:
-            token = next(self._tokens)
-        except StopIteration:
-            self.result = self._finish("".join(self._parts), None)
-            raise
-        except ModelUnavailable as e:
-            self.result = self._finish("", str(e))
-            raise StopIteration from e
-        self._parts.append(token)
-        return token
+        while self.result is None:
+            try:
+                token = next(self._tokens)
+            except StopIteration:
+                rest = self._gate.close()
+                self.result = self._finish("".join(self._parts), None)
+                if rest:
+                    return rest
+                raise
+            except ModelUnavailable as e:
+                self.result = self._finish("", str(e))
+                raise StopIteration from e
+            self._parts.append(token)
+            shown = self._gate.feed(token)
+            if self._gate.rejected:
+                # check() reads the same numbers in the whole text, so the result is flagged;
+                # reading the rest of the reply could only delay the offline answer
+                self.result = self._finish("".join(self._parts), None)
+                raise StopIteration
+            if shown:
+                return shown
+        raise StopIteration
 
 
 def build_answerer(settings: Settings, engine: Any) -> LLMAnswerer | None:

@@ -348,3 +348,10 @@ def reply(question: str, answer: Answer, documents: list[Document],
 
 
 SEVERITY = {"error": ("red", "错误"), "warning": ("orange", "警告"), "info": ("blue", "说明")}  # badge colours
+
+
+def verdict_words(answer: Answer) -> str:
+    """A verdict worded as the answer to the question asked: 一致吗 → 一致/不一致, a claim → 说法正确/说法不对."""
+    if answer.intent == "consistency":
+        return "一致" if answer.verdict else "不一致"
+    return "说法正确" if answer.verdict else "说法不对"

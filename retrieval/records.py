@@ -50,6 +50,10 @@ class Answer(Record):
     # not in the contract: the figures behind the answer, for the app's tables and charts
     figures: list[Figure] = Field(default_factory=list)
     intent: str | None = None
+    # how the question was understood ("西工区政府办 · 2025 · 印刷费 · 合计"), and the other
+    # readings offered when none was clear enough to state a figure
+    interpretation: str | None = None
+    alternatives: list[str] = Field(default_factory=list)
 
     def contract(self) -> dict[str, object]:
         """The JSON object of the answer contract, nothing more."""
@@ -62,4 +66,5 @@ class Answer(Record):
             "verdict": self.verdict,
             "computation": self.computation,
             "citations": [c.contract() for c in self.citations],
+            "interpretation": self.interpretation,
         }

@@ -199,7 +199,8 @@ class Catalog:
         documents: the indexed documents (`store.documents(conn)`).
     """
 
-    def __init__(self, documents: list[Document]) -> None:
+    def __init__(self, documents: list[Document], units: dict[str, list[str]] | None = None) -> None:
+        """`units`: department → the budget units inside it (…中心 of a …局), which name it too."""
         self._docs: dict[str, list[Document]] = defaultdict(list)
         for doc in documents:
             self._docs[doc.department].append(doc)
@@ -215,6 +216,16 @@ class Catalog:
             for (place, level), region_id in zip(dept.regions, ids):
                 for alias in _region_aliases(place, level):
                     self._regions[alias].add(region_id)
+        for parent, names in (units or {}).items():
+            if parent not in self._depts:
+                continue
+            for name in names:
+                unit = _parse(name)
+                if unit.body == self._depts[parent].body or len(unit.body) < 4:
+                    continue  # the department itself (机关本级), or too short to name anything
+                for alias, strength in _body_aliases(unit.body, unit.home_level).items():
+                    if len(alias) >= 4 and (parent, strength) not in self._bodies[alias]:
+                        self._bodies[alias].append((parent, strength))
         # longest first, so 政务服务和大数据管理局 wins over 大数据管理局 at the same place
         self._body_order = sorted(self._bodies, key=len, reverse=True)
         self._region_order = sorted(self._regions, key=len, reverse=True)

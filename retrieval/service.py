@@ -3,12 +3,18 @@ indexes, the embedding model and the audit together (used by the CLI and the app
 
 from __future__ import annotations
 
+import logging
+
 from indexer import store
 from indexer.bm25 import BM25Index
+from indexer.failures import shown
 from indexer.settings import Settings
-from indexer.vectors import LazyEmbeddings, VectorIndex, chroma_client
+from indexer.vectors import LazyEmbeddings, NoDenseSearch, VectorIndex, chroma_client
 from retrieval.engine import Engine
 from retrieval.search import HybridSearch
+
+# with no logging configured, a warning is printed to stderr as its bare message: one line
+log = logging.getLogger(__name__)
 
 
 class StoreMissing(Exception):
@@ -16,16 +22,32 @@ class StoreMissing(Exception):
 
 
 def open_engine(settings: Settings) -> Engine:
-    """Open the store read for answering; the embedding model loads on the first text search."""
+    """Open the store read for answering; the embedding model loads on the first text search.
+
+    A store this process cannot write is opened read-only; when Chroma then cannot open it
+    (it writes on open), answers use BM25 alone and a one-line warning says so.
+    """
     if not settings.database.exists():
-        raise StoreMissing(f"no store at {settings.store}: run `budgetqa index PATH` first")
+        raise StoreMissing(f"no store at {shown(settings.store)}: run `budgetqa index PATH` first")
     conn = store.connect(settings.database)
     if not store.documents(conn):
-        raise StoreMissing(f"the store at {settings.store} holds no documents: run `budgetqa index PATH`")
-    embedder = LazyEmbeddings(settings.embedding_model, settings.embedding_batch_size)
-    vectors = VectorIndex(chroma_client(settings), settings.collection, embedder)
-    search = HybridSearch(conn, vectors, BM25Index.load(settings.bm25_dir))
+        raise StoreMissing(f"the store at {shown(settings.store)} holds no documents: run `budgetqa index PATH`")
+    search = HybridSearch(conn, _vectors(settings), BM25Index.load(settings.bm25_dir))
     return Engine(conn, search, audit=_audit())
+
+
+def _vectors(settings: Settings) -> VectorIndex | NoDenseSearch:
+    embedder = LazyEmbeddings(settings.embedding_model, settings.embedding_batch_size)
+    try:
+        return VectorIndex(chroma_client(settings), settings.collection, embedder)
+    except Exception as error:
+        # only a read-only store explains a failing embedded Chroma; anything else is a bug to see
+        if settings.chroma_host or not store.is_read_only(settings.chroma_dir / "chroma.sqlite3"):
+            raise
+        why = shown(str(error) or type(error).__name__)[:120]
+        log.warning("note: the search index at %s is read-only and Chroma cannot open it (%s);"
+                    " answering with keyword search (BM25) only", shown(settings.chroma_dir), why)
+        return NoDenseSearch()
 
 
 def _audit():

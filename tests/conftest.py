@@ -70,3 +70,16 @@ def doc_id_of(conn, file_name: str) -> str:
     row = conn.execute("SELECT doc_id FROM documents WHERE file_name = ?", (file_name,)).fetchone()
     assert row, f"{file_name} not indexed"
     return row["doc_id"]
+
+
+@pytest.fixture(scope="session")
+def corpus_engine(corpus_index):
+    """The answer engine over the session's corpus store, with text search and the audit."""
+    from indexer.bm25 import BM25Index
+    from retrieval.audit import audit_document
+    from retrieval.engine import Engine
+    from retrieval.search import HybridSearch
+
+    indexer, settings, _ = corpus_index
+    search = HybridSearch(indexer.conn, indexer.vectors, BM25Index.load(settings.bm25_dir))
+    return Engine(indexer.conn, search, audit=audit_document)

@@ -185,3 +185,19 @@ def test_with_a_model_a_changed_number_falls_back_to_the_offline_answer(corpus_i
     assert requests  # the model was asked, and its number was refused
     shown = texts(last_reply(at)) + "\n".join(str(e.value) for e in at.get("info"))
     assert "99.99" not in texts(last_reply(at)) and "15.58" in shown
+
+
+def test_a_follow_up_offline_and_the_reading_under_the_answer(corpus_app):
+    reply = last_reply(ask(corpus_app, "西工区政府办2025年项目支出多少？"))
+    assert [m.value for m in reply.get("metric")] == ["241.35 万元"]
+    assert "我理解为：洛阳市西工区人民政府办公室 · 2025" in texts(reply)
+    reply = last_reply(ask(corpus_app, "那瀍河审批局呢？"))
+    assert [m.value for m in reply.get("metric")] == ["70.68 万元"]
+    assert "按上文理解为" in texts(reply)
+
+
+def test_greetings_get_help_and_claims_a_verdict_in_words(corpus_app):
+    reply = last_reply(ask(corpus_app, "你好"))
+    assert not reply.get("metric") and "可以这样问" in texts(reply)
+    reply = last_reply(ask(corpus_app, "有人说西工区政府办2025年预算不到500万元，对吗？"))
+    assert "说法不对" in texts(reply)

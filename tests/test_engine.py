@@ -19,10 +19,8 @@ runner = CliRunner()
 
 
 @pytest.fixture(scope="session")
-def engine(corpus_index) -> Engine:
-    indexer, settings, _ = corpus_index
-    search = HybridSearch(indexer.conn, indexer.vectors, BM25Index.load(settings.bm25_dir))
-    return Engine(indexer.conn, search, audit=audit_document)
+def engine(corpus_engine) -> Engine:
+    return corpus_engine
 
 
 def cited(answer, department: str) -> bool:
@@ -158,7 +156,9 @@ def test_cli_ask_json_and_batch(corpus_index, tmp_path, monkeypatch, model_dir):
     monkeypatch.setenv("BUDGETQA_EMBEDDING_MODEL", str(model_dir))
     one = runner.invoke(app, ["ask", "西工街道有几辆车？", "--json", "--store", str(settings.store)])
     data = json.loads(one.stdout)
-    assert set(data) == {"question", "answer", "answerable", "value", "unit", "verdict", "computation", "citations"}
+    assert set(data) == {"question", "answer", "answerable", "value", "unit", "verdict", "computation", "citations",
+                         "interpretation"}
+    assert "洛阳市西工区西工街道办事处 · 2023" in data["interpretation"]
     assert (data["value"], data["unit"]) == (3, "辆")
     batch = tmp_path / "q.txt"
     batch.write_text("西工街道有几辆车？\n\n瀍河区审批局“政务服务工作经费”这个项目给了多少钱？\n", encoding="utf-8")

@@ -1,0 +1,1 @@
+"""Executed plans → gates (state a figure, offer alternatives, or refuse) → the worded Answer."""

@@ -1,0 +1,235 @@
+"""Builders of computed figures: a share with its base, a ratio (几倍), a per-unit figure with
+the user's constants or a count, a what-if growth, and the change stated against last year."""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.plan.builders import builder, interp, single
+from retrieval.plan.context import Context, Source
+from retrieval.plan.items import Item, distinct, find_items
+from retrieval.plan.records import Interpretation, Plan
+from retrieval.lookup import item_figure, measure_figure
+
+_WHOLE_WORDS = r"钱|预算|总额|全年|一年|总支出|总共"
+
+
+def _amount_items(ctx: Context, src: Source) -> list[Item]:
+    return distinct(find_items(ctx, src))
+
+
+def base_from_constant(ctx: Context, src: Source) -> tuple[Plan, tuple[int, int]] | None:
+    """A base written as a number ("948万多的预算里", "7.7万元公用经费"): the measure or item
+    whose figure is that number (within 1%, or within 5% when written as approximate)."""
+    for m in ctx.mentions("constant"):
+        if m.unit != "万元" or not m.value:
+            continue
+        tolerance = 0.05 if m.name == "approx" else 0.01
+        candidates = []
+        for name in ("支出总计", "收入总计", "基本支出", "项目支出", "人员经费", "公用经费"):
+            f = measure_figure(src.facts, name)
+            if f and abs(f.value - m.value) <= tolerance * m.value + 0.005:
+                candidates.append(name)
+        for item in _amount_items(ctx, src):
+            f = item_figure(src.facts, item.name)
+            if f and abs(f.value - m.value) <= tolerance * m.value + 0.005 and item.start >= m.end - 1:
+                candidates.insert(0, item.name)
+        if candidates:
+            name = candidates[0]
+            return Plan(op="value", entity=src.key(f"item:{name}" if not name.endswith(("总计",)) else
+                                                   f"measure:{name}"), label=name), (m.start, m.end)
+    return None
+
+
+@builder("share")
+def share(ctx: Context) -> list[Interpretation]:
+    """Part ÷ base × 100%: the base is what follows 占, a number that names a whole, or the whole."""
+    src = single(ctx)
+    if src is None or ctx.reading.asked.kind != "percent":
+        return []
+    if re.search(r"涨幅|增幅|降幅|增长率|下降率|增长了?百分之|增加了?百分之", ctx.text):
+        return []  # a change against last year: the change builder
+    items = _amount_items(ctx, src)
+    occupy = ctx.reading.op("share")
+    at = ctx.text.find("占")
+    constant_base = base_from_constant(ctx, src)
+    out = []
+    if constant_base:
+        base, span = constant_base
+        parts = [i for i in items if i.name != base.label and not (i.start >= span[0] and i.end <= span[1] + 4)]
+        for part in parts[:1]:
+            plan = Plan(op="share", args=[part.leaf, base], label=f"{part.name}占{base.label}的比重")
+            out.append(interp(plan, 0.9, src, (part.start, part.end), span))
+        return out
+    if at >= 0:
+        before = [i for i in items if i.end <= at]
+        after = [i for i in items if i.start > at]
+        if before and after:
+            part, base = before[-1], after[0]
+            plan = Plan(op="share", args=[part.leaf, base.leaf], label=f"{part.name}占{base.name}的比重")
+            return [interp(plan, 0.88, src, (part.start, part.end), (base.start, base.end))]
+        if after and not before:
+            # "X里/中…占" with the whole before: the only item after 占 is the part
+            whole = re.search(rf"({_WHOLE_WORDS})", ctx.text[:at])
+            if whole:
+                part = after[0]
+                base = Plan(op="value", entity=src.key("measure:支出总计"), label="支出总计")
+                plan = Plan(op="share", args=[part.leaf, base], label=f"{part.name}占支出总计的比重")
+                return [interp(plan, 0.8, src, (part.start, part.end), whole.span())]
+    # "X不到Y的九成", "X是Y的百分之几": the item followed by 的 is the base
+    if at < 0 and len(items) >= 2:
+        part, base = items[0], items[1]
+        if ctx.text[base.end:base.end + 1] == "的":
+            plan = Plan(op="share", args=[part.leaf, base.leaf], label=f"{part.name}占{base.name}的比重")
+            return [interp(plan, 0.84, src, (part.start, part.end), (base.start, base.end))]
+    # "有几成花在X上": the whole is the department's money
+    if re.search(r"几成|百分之几|多大比例", ctx.text) and re.search(_WHOLE_WORDS, ctx.text) and len(items) == 1 \
+            and items[0].name not in ("支出总计", "收入总计"):
+        part = items[0]
+        base = Plan(op="value", entity=src.key("measure:支出总计"), label="支出总计")
+        plan = Plan(op="share", args=[part.leaf, base], label=f"{part.name}占支出总计的比重")
+        out.append(interp(plan, 0.78, src, (part.start, part.end)))
+    return out if occupy or out else []
+
+
+@builder("ratio")
+def ratio(ctx: Context) -> list[Interpretation]:
+    """"A是B的几倍", "A快有B的4倍": A ÷ B, B being the item followed by 的…倍."""
+    src = single(ctx)
+    if src is None or ctx.reading.asked.kind != "ratio":
+        return []
+    items = _amount_items(ctx, src)
+    if len(items) < 2:
+        return []
+    a, b = items[0], items[1]
+    if re.match(r"的", ctx.text[b.end:b.end + 1]) is None and re.match(r"的", ctx.text[a.end:a.end + 1]):
+        a, b = b, a
+    plan = Plan(op="ratio", args=[a.leaf, b.leaf], label=f"{a.name}是{b.name}的倍数")
+    return [interp(plan, 0.9, src, (a.start, a.end), (b.start, b.end))]
+
+
+@builder("per_unit")
+def per_unit(ctx: Context) -> list[Interpretation]:
+    """An amount per person/vehicle/project: ÷ the user's constant, or ÷ the count of projects."""
+    src = single(ctx)
+    per = ctx.reading.asked.per
+    if src is None or per is None:
+        return []
+    people = {"人", "个人", "名", "位"}
+    items = [i for i in _amount_items(ctx, src)]
+    out = []
+    if per in ("个", "项") and "项目" in ctx.text and src.facts.projects:
+        leaves = [Plan(op="value", entity=src.key(f"project:{p.ref.table.table_id}:{p.ref.row.index}"),
+                       label=p.name) for p in src.facts.projects]
+        total = Plan(op="value", entity=src.key("measure:项目支出"), label="项目支出")
+        plan = Plan(op="divide", args=[total, Plan(op="count", args=leaves, unit="个", label="项目个数")],
+                    label="平均每个项目的金额")
+        out.append(interp(plan, 0.85, src))
+    for m in ctx.mentions("constant"):
+        same = m.unit == per or (m.unit in people and per in people)
+        if not same or not m.value or m.value == 1:
+            continue
+        # the amount divided: the most specific item, the later one on a tie ("两辆公车…运行维护费")
+        pool = sorted(items, key=lambda i: (-i.score, -len(i.name), -i.start))
+        if not pool:
+            continue
+        item = pool[0]
+        plan = Plan(op="divide", args=[item.leaf, Plan(op="const", value=m.value, unit=m.unit)],
+                    label=f"{item.name}平均每{per}", unit=per if per in people and not ctx.reading.asked.unit else None)
+        out.append(interp(plan, 0.88, src, (item.start, item.end), (m.start, m.end)))
+    return out
+
+
+@builder("what_if")
+def what_if(ctx: Context) -> list[Interpretation]:
+    """"假如每年增长6%，到2027年多少": an amount grown at the user's rate for the years between."""
+    src = single(ctx)
+    if src is None or ctx.reading.op("whatif") is None:
+        return []
+    rates = [m for m in ctx.mentions("constant") if m.unit == "%"]
+    items = _amount_items(ctx, src)
+    if not rates or not items:
+        return []
+    doc_year = src.facts.document.year
+    later = [int(m.value) for m in ctx.mentions("year") if m.value and m.value > doc_year]
+    spans = [m for m in ctx.mentions("constant") if m.unit == "年" and m.value]
+    years = later[0] - doc_year if later else (int(spans[0].value) if spans else 1)
+    sign = -1 if re.search(r"下降|减少|压减|降低", ctx.text) else 1
+    item = items[0]
+    plan = Plan(op="growth", args=[item.leaf, Plan(op="const", value=sign * rates[0].value, unit="%"),
+                                   Plan(op="const", value=years, unit="年")],
+                label=f"{item.name}按每年{'增长' if sign > 0 else '下降'}{rates[0].value:g}%推算{years}年后")
+    return [interp(plan, 0.9, src, (item.start, item.end), (rates[0].start, rates[0].end))]
+
+
+@builder("change")
+def change(ctx: Context) -> list[Interpretation]:
+    """The change against last year as the document states it (涨幅, 增长了多少, 比上年减少多少)."""
+    src = single(ctx)
+    if src is None or not re.search(r"上年|去年|上一年|涨幅|增幅|降幅|增长|减少|增加|下降", ctx.text):
+        return []
+    percent = ctx.reading.asked.kind == "percent"
+    kind = "change_percent" if percent else "change_amount"
+    if not percent and not re.search(r"(增加|减少|增长|下降|变化|多|少)了?多少|涨了?多少", ctx.text):
+        return []
+    items = _amount_items(ctx, src)
+    facts = {f.fact_id: f for f in src.facts.facts if f.kind == kind}
+    # the change of the item named (linked by similarity to the text's subjects); the whole
+    # budget's change only when the question names no item
+    linked = [(c.score, facts[c.entity.removeprefix("fact:")]) for c in src.links
+              if c.kind == "fact" and c.entity.removeprefix("fact:") in facts and c.score >= 0.7]
+    if not linked and not [i for i in items if i.name not in ("支出总计", "收入总计")]:
+        linked = [(0.8, f) for f in facts.values() if f.subject == "收支总计"]
+    if not linked:
+        return []
+    score, fact = max(linked, key=lambda x: (x[0], len(x[1].subject)))
+    label = f"{fact.subject}比上年{fact.direction}{'幅度' if percent else '额'}"
+    plan = Plan(op="value", entity=src.key(f"fact:{fact.fact_id}"), label=label)
+    return [interp(plan, 0.8 + 0.06 * score, src)]
+
+
+@builder("indicator_unit")
+def indicator_unit(ctx: Context) -> list[Interpretation]:
+    """"电脑维护数量定的是多少台": the indicator of the named project whose unit is the one asked."""
+    src = single(ctx)
+    asked = ctx.reading.asked
+    if src is None or asked.kind != "count" or not asked.unit or asked.unit in ("个", "项"):
+        return []
+    projects = [c.name for c in src.links if c.kind == "project" and c.score >= 0.9]
+    indicators = {c.name: c.score for c in src.links if c.kind == "indicator" and c.score >= 0.6}
+    people = {"人", "名", "位"}
+    pool = [i for i in src.facts.indicators if i.number is not None and (
+        i.unit == asked.unit or i.unit in people and asked.unit in people)]
+    # the indicator itself must be named, or be the only one of that unit in the named project
+    counted = ctx.reading.asked.counted or ""
+    # named by its own words, or by what is counted inside a project the question names
+    named = [i for i in pool if (i.level3 in indicators and (not projects or i.project in projects))
+             or (counted and projects and i.project in projects and counted[:2] in i.level3 + i.value_text)]
+    in_project = [i for i in pool if i.project in projects]
+    chosen = named or (in_project if len(in_project) == 1 else [])
+    if len(chosen) != 1:
+        return []
+    ind = chosen[0]
+    plan = Plan(op="value", entity=src.key(f"indicator:{ind.indicator_id}"),
+                label=f"{ind.project or '部门整体'}·{ind.level3}")
+    return [interp(plan, 0.9, src)]
+
+
+# a single item's figure reads the question only partly: below the floor for stating it alone,
+# it is the figure a claim about that item is checked against
+ITEM_ONLY = 0.68
+
+
+@builder("item_value")
+def item_value(ctx: Context) -> list[Interpretation]:
+    """The figure of the one item named ("预算超过1000万元" → 支出总计)."""
+    src = single(ctx)
+    if src is None:
+        return []
+    items = [i for i in _amount_items(ctx, src) if i.score >= 0.9]
+    if not items and re.search(r"预算|花|支出|经费", ctx.text):
+        leaf = Plan(op="value", entity=src.key("measure:支出总计"), label="支出总计")
+        return [interp(leaf, ITEM_ONLY - 0.05, src)]
+    if len(items) != 1:
+        return []
+    return [interp(items[0].leaf, ITEM_ONLY, src, (items[0].start, items[0].end))]

@@ -1,0 +1,50 @@
+"""What the plan builders see: the read question, the documents it is about, and the links."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from retrieval.facts import DocFacts
+from retrieval.question.linking import Entity, EntityIndex
+from retrieval.question.records import Candidate, Mention, Reading
+
+# between enumerated items: "A、B和C", "A与B", "A以及B"
+ENUMERATION = re.compile(r"、|以及|和|与|及|跟|加上|还有|,")
+
+
+@dataclass
+class Source:
+    doc_id: str
+    facts: DocFacts
+    index: EntityIndex
+    named: str  # the words that named the department ("" when inferred)
+    links: list[Candidate] = field(default_factory=list)
+
+    def entity(self, candidate: Candidate) -> Entity:
+        found = self.index.get(candidate.entity)
+        assert found is not None
+        return found
+
+    def key(self, entity_key: str) -> str:
+        """A plan leaf's entity: the document and the entity."""
+        return f"{self.doc_id}|{entity_key}"
+
+
+@dataclass
+class Context:
+    reading: Reading
+    sources: list[Source]
+    # spans of the question that named departments and years: not content
+    framing: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.reading.text
+
+    def mentions(self, kind: str) -> list[Mention]:
+        return self.reading.of(kind)
+
+    def content_spans(self) -> list[tuple[int, int]]:
+        """Spans of the question that carry content: all but framing, punctuation and asking words."""
+        return [(m.start, m.end) for m in self.reading.mentions if m.kind != "year"]

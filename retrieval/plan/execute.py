@@ -1,0 +1,269 @@
+"""Execute a plan on one document's facts (or several documents' for cross-document plans).
+
+Every number comes from a cited store figure or from arithmetic on them; each operation writes
+its formula. An operation whose inputs are missing or of the wrong kind raises PlanFailed, and
+the plan is dropped from the choice rather than answered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from retrieval.compose import num
+from retrieval.facts import DocFacts, RowRef
+from retrieval.lookup import column_figure, item_figure, measure_figure, row_amount
+from retrieval.plan.records import Plan, Result
+from retrieval.question.linking import EntityIndex
+from retrieval.question.mentions import vocabulary
+from retrieval.records import Figure
+
+AMOUNT_UNITS = {"万元": 1.0, "元": 0.0001, "亿元": 10000.0}
+COUNT_UNITS = {"个", "项", "辆", "人", "名", "台", "条", "家", "次", "件", "户", "套", "场", "期", "份", "所",
+               "张", "部", "位", "类", "处"}
+
+
+class PlanFailed(Exception):
+    """The plan cannot be computed on these facts (a missing figure, a zero base)."""
+
+
+def kind_of(unit: str | None) -> str:
+    if unit and "/" in unit:  # "万元/人": an amount per person
+        unit = unit.split("/")[0]
+    if unit in AMOUNT_UNITS:
+        return "amount"
+    if unit in ("%", "个百分点"):
+        return "percent"
+    if unit == "倍":
+        return "ratio"
+    if unit in COUNT_UNITS:
+        return "count"
+    return "text"
+
+
+class Executor:
+    """Runs plans against the documents' facts; `sources` maps doc_id → (facts, entity index)."""
+
+    def __init__(self, sources: dict[str, tuple[DocFacts, EntityIndex]]) -> None:
+        self.sources = sources
+
+    def run(self, plan: Plan) -> Result:
+        handler = OPS.get(plan.op)
+        if handler is None:
+            raise PlanFailed(f"no executor for {plan.op}")
+        return handler(self, plan)
+
+    # ---- leaves ---------------------------------------------------------------------------
+    def figure(self, plan: Plan) -> Figure:
+        doc_id, _, key = (plan.entity or "").partition("|")
+        if doc_id not in self.sources:
+            raise PlanFailed("unknown document")
+        df, index = self.sources[doc_id]
+        kind, _, rest = key.partition(":")
+        figure: Figure | None = None
+        if kind == "measure":
+            figure = measure_figure(df, rest)
+        elif kind == "item":
+            figure = item_figure(df, rest)
+        elif kind == "colsum":
+            figure = column_figure(df, rest)
+        else:
+            entity = index.get(key)
+            if entity is None:
+                raise PlanFailed("unknown entity")
+            ref = entity.ref
+            if isinstance(ref, RowRef):
+                figure = df.cell_figure(ref, plan.column) if plan.column else row_amount(df, ref)
+            elif entity.kind == "project":
+                figure = row_amount(df, ref.ref, label=ref.name)
+            elif entity.kind == "indicator":
+                if ref.number is not None:
+                    figure = Figure(value=ref.number, unit=ref.unit or "", label=ref.level3,
+                                    citation=df.cite_indicator(ref))
+            elif entity.kind == "fact":
+                figure = df.fact_figure(ref)
+        if figure is None:
+            raise PlanFailed(f"no figure for {plan.label or key}")
+        if plan.label:
+            figure = figure.model_copy(update={"label": plan.label})
+        return figure
+
+
+def _value(ex: Executor, plan: Plan) -> Result:
+    f = ex.figure(plan)
+    return Result(value=f.value, unit=f.unit, kind=kind_of(f.unit), figures=[f], items=[f])
+
+
+def _const(ex: Executor, plan: Plan) -> Result:
+    return Result(value=plan.value, unit=plan.unit, kind=kind_of(plan.unit))
+
+
+def _members(ex: Executor, plan: Plan) -> list[Result]:
+    out = []
+    for arg in plan.args:
+        r = ex.run(arg)
+        out += [Result(value=f.value, unit=f.unit, kind=kind_of(f.unit), figures=[f], items=[f])
+                for f in r.items] if arg.op in ("top", "list") else [r]
+    return out
+
+
+def _amount(r: Result) -> float:
+    if r.value is None or r.unit not in AMOUNT_UNITS:
+        raise PlanFailed("not an amount")
+    return r.value * AMOUNT_UNITS[r.unit]
+
+
+def _sum(ex: Executor, plan: Plan) -> Result:
+    parts = _members(ex, plan)
+    if len(parts) < 2:
+        raise PlanFailed("a sum needs two parts")
+    total = round(sum(_amount(p) for p in parts), 2)
+    formula = " + ".join(num(_amount(p)) for p in parts) + f" = {num(total)}"
+    figures = [f for p in parts for f in p.figures]
+    return Result(value=total, unit="万元", kind="amount", formula=formula, figures=figures,
+                  items=[f for p in parts for f in p.items])
+
+
+def _difference(ex: Executor, plan: Plan) -> Result:
+    """The larger less the smaller; each side kept as a figure of its own for the wording."""
+    pairs = sorted(((arg, ex.run(arg)) for arg in plan.args[:2]), key=lambda p: -(p[1].value or 0))
+    (arg_a, a), (arg_b, b) = pairs
+    if a.kind != b.kind or a.value is None or b.value is None:
+        raise PlanFailed("a difference of unlike figures")
+    va, vb = (_amount(a), _amount(b)) if a.kind == "amount" else (a.value, b.value)
+    diff = round(va - vb, 2)
+    unit = "万元" if a.kind == "amount" else "个百分点" if a.kind == "percent" else a.unit
+    sides = [Figure(value=r.value, unit=r.unit, label=arg.label or r.figures[0].label, citation=r.figures[0].citation)
+             for arg, r in pairs if r.figures]
+    return Result(value=diff, unit=unit, kind=a.kind, formula=f"{num(va)} − {num(vb)} = {num(diff)}",
+                  figures=a.figures + b.figures, items=sides)
+
+
+def _ratio(ex: Executor, plan: Plan, share: bool) -> Result:
+    a, b = (ex.run(x) for x in plan.args[:2])
+    if a.value is None or b.value is None:
+        raise PlanFailed("missing figure")
+    if a.kind == "amount" and b.kind == "amount":
+        va, vb = _amount(a), _amount(b)
+    elif a.kind == b.kind:
+        va, vb = a.value, b.value
+    else:
+        raise PlanFailed("a ratio of unlike figures")
+    if not vb:
+        raise PlanFailed("zero base")
+    if share:
+        value = round(va / vb * 100, 2)
+        formula = f"{num(va)} ÷ {num(vb)} × 100% = {num(value)}%"
+        return Result(value=value, unit="%", kind="percent", formula=formula, figures=a.figures + b.figures)
+    value = round(va / vb, 2)
+    return Result(value=value, unit="倍", kind="ratio", formula=f"{num(va)} ÷ {num(vb)} = {num(value)}",
+                  figures=a.figures + b.figures)
+
+
+def _divide(ex: Executor, plan: Plan) -> Result:
+    """An amount per person, per vehicle, per project: amount ÷ a count (a constant or counted)."""
+    a, b = (ex.run(x) for x in plan.args[:2])
+    if a.kind != "amount" or b.value in (None, 0):
+        raise PlanFailed("a per-unit figure needs an amount and a count")
+    va = _amount(a)
+    value = round(va / b.value, 2)
+    formula = f"{num(va)} ÷ {num(b.value, 0) if float(b.value).is_integer() else num(b.value)} = {num(value)}"
+    # "3.50万元/人" when the question asks per person without naming a unit
+    return Result(value=value, unit=f"万元/{plan.unit}" if plan.unit else "万元", kind="amount", formula=formula, figures=a.figures + b.figures,
+                  items=b.items)
+
+
+def _times(ex: Executor, plan: Plan) -> Result:
+    parts = [ex.run(x) for x in plan.args]
+    value = 1.0
+    for p in parts:
+        if p.value is None:
+            raise PlanFailed("missing factor")
+        value *= _amount(p) if p.kind == "amount" else p.value
+    amounts = [p for p in parts if p.kind == "amount"]
+    if len(amounts) != 1:
+        raise PlanFailed("a product needs one amount")
+    shown = " × ".join(num(_amount(p)) if p.kind == "amount" else f"{p.value:g}" for p in parts)
+    value = round(value, 2)
+    return Result(value=value, unit="万元", kind="amount", formula=f"{shown} = {num(value)}",
+                  figures=[f for p in parts for f in p.figures])
+
+
+def _growth(ex: Executor, plan: Plan) -> Result:
+    """What-if: an amount grown by a rate (%) for n years: a × (1 + r)^n."""
+    base, rate, years = (ex.run(x) for x in plan.args[:3])
+    if base.kind != "amount" or rate.value is None or years.value is None:
+        raise PlanFailed("growth needs an amount, a rate and years")
+    va = _amount(base)
+    value = round(va * (1 + rate.value / 100) ** years.value, 2)
+    formula = f"{num(va)} × (1 + {rate.value:g}%)^{years.value:g} = {num(value)}"
+    return Result(value=value, unit="万元", kind="amount", formula=formula, figures=base.figures)
+
+
+def _count(ex: Executor, plan: Plan) -> Result:
+    parts = _members(ex, plan)
+    items = [f for p in parts for f in p.items]
+    return Result(value=float(len(items)), unit=plan.unit or "个", kind="count",
+                  formula=" + ".join(num(f.value) for f in items) + f"（{len(items)}项）" if items else None,
+                  figures=items, items=items)
+
+
+def _list(ex: Executor, plan: Plan) -> Result:
+    parts = _members(ex, plan)
+    items = [f for p in parts for f in p.items]
+    if not items:
+        raise PlanFailed("an empty list")
+    if all(f.unit in AMOUNT_UNITS for f in items):  # the parts of a whole: their total leads
+        total = round(sum(f.value * AMOUNT_UNITS[f.unit] for f in items), 2)
+        formula = " + ".join(num(f.value * AMOUNT_UNITS[f.unit]) for f in items) + f" = {num(total)}"
+        return Result(value=total, unit="万元", kind="amount", formula=formula, figures=items, items=items)
+    return Result(value=None, unit=None, kind="text", figures=items, items=items)
+
+
+def _top(ex: Executor, plan: Plan) -> Result:
+    parts = _members(ex, plan)
+    items = sorted((f for p in parts for f in p.items), key=lambda f: f.value, reverse=plan.relation != "min")
+    k = int(plan.value or 1)
+    if len(items) < k:
+        raise PlanFailed("fewer items than asked")
+    chosen = items[:k]
+    head = chosen[0] if k == 1 else None
+    return Result(value=head.value if head else None, unit=head.unit if head else None,
+                  kind=kind_of(head.unit) if head else "text", figures=chosen, items=chosen)
+
+
+def judge(relation: str, actual: float, stated: float) -> bool:
+    """Does the actual figure bear out the claim "relation stated"?"""
+    bands = vocabulary()["claims"]["bands"]
+    band = bands["approx"]
+    if relation == "about":  # "大约680万": within a few percent
+        return abs(actual - stated) <= bands["about"] * abs(stated)
+    if relation == "ge":
+        return actual >= stated
+    if relation == "le":
+        return actual < stated
+    if relation == "approx":
+        return abs(actual - stated) <= band * abs(stated)
+    if relation == "double":
+        return actual >= 2 * (1 - band)
+    return abs(actual - stated) <= max(0.005, 0.001 * abs(stated))
+
+
+def _verify(ex: Executor, plan: Plan) -> Result:
+    inner = ex.run(plan.args[0])
+    if inner.value is None or plan.stated is None:
+        raise PlanFailed("nothing to compare")
+    actual = inner.value
+    if inner.kind == "amount" and plan.unit in AMOUNT_UNITS:
+        actual = _amount(inner)
+    elif kind_of(inner.unit) != kind_of(plan.unit):
+        raise PlanFailed("the claim states another kind of figure")
+    verdict = judge(plan.relation or "eq", actual, plan.stated)
+    return inner.model_copy(update={"verdict": verdict})
+
+
+OPS: dict[str, Callable[[Executor, Plan], Result]] = {
+    "value": _value, "const": _const, "sum": _sum, "difference": _difference,
+    "ratio": lambda ex, p: _ratio(ex, p, share=False), "share": lambda ex, p: _ratio(ex, p, share=True),
+    "divide": _divide, "times": _times, "growth": _growth, "count": _count, "list": _list, "top": _top,
+    "verify": _verify,
+}

@@ -1,0 +1,68 @@
+"""Query plans: a small expression tree over store entities and the user's constants."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from retrieval.records import Figure
+
+Op = Literal[
+    "value",  # one entity's figure, optionally under a column
+    "const",  # a number the user gave
+    "sum", "difference", "ratio", "share", "divide", "times", "growth", "count", "list", "top",
+    "verify",  # a claim: args[0] compared with `stated` by `relation`
+]
+
+
+class Record(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Plan(Record):
+    op: Op
+    args: list[Plan] = Field(default_factory=list)
+    entity: str | None = None  # the entity key of a "value" leaf
+    column: str | None = None  # its column path, when the question names one
+    value: float | None = None  # a "const" leaf; k of "top"
+    unit: str | None = None
+    label: str = ""
+    relation: str | None = None  # of "verify": ge / le / approx / eq / double …
+    stated: float | None = None  # of "verify"
+
+    def describe(self) -> str:
+        """The plan in words, for the reading shown under an answer."""
+        if self.op == "value":
+            return self.label
+        if self.op == "const":
+            return f"{self.value:g}{self.unit or ''}"
+        if len(self.args) > 4 and self.label:  # a set of many: its name, not its members
+            return self.label
+        inner = "、".join(a.describe() for a in self.args)
+        names = {"sum": "合计", "difference": "差额", "ratio": "倍数", "share": "占比", "divide": "平均",
+                 "times": "乘积", "growth": "按增长推算", "count": "个数", "list": "列表", "top": "排名",
+                 "verify": "核对说法"}
+        return f"{names[self.op]}（{inner}）"
+
+
+class Interpretation(Record):
+    """A scored reading of the question: its plan and what each span became."""
+
+    builder: str
+    plan: Plan
+    score: float
+    covered: list[tuple[int, int]] = Field(default_factory=list)  # spans of the question used
+    doc_ids: list[str] = Field(default_factory=list)
+
+
+class Result(Record):
+    """An executed plan: the figure, how it was computed, and its inputs."""
+
+    value: float | None
+    unit: str | None
+    kind: Literal["amount", "percent", "count", "ratio", "text", "verdict"]
+    formula: str | None = None
+    figures: list[Figure] = Field(default_factory=list)
+    items: list[Figure] = Field(default_factory=list)  # the members of a set (sum, list, top)
+    verdict: bool | None = None

@@ -1,0 +1,1 @@
+"""Question → mentions (what each span of the text is) → linked store entities, scored."""

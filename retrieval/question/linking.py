@@ -1,0 +1,123 @@
+"""Link the words of a question to a document's entities by ranked similarity, not by exact
+substrings: rows (with their table and code), columns, projects, indicators, narrative figures and
+budget units, each scored by the share of its name's character pairs the question contains,
+weighted by how rare each pair is among the document's names (so 支出, 经费 weigh little)."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from retrieval.facts import DocFacts, RowRef, plain_label
+from retrieval.question.records import Candidate
+
+_STRIP = re.compile(r"[()（）“”\"《》「」、\-—－_·.:：,，]")
+
+
+def loose(text: str) -> str:
+    return _STRIP.sub("", plain_label(text)).lower()
+
+
+def pairs(text: str) -> list[str]:
+    return [text[i:i + 2] for i in range(len(text) - 1)]
+
+
+@dataclass
+class Entity:
+    key: str
+    kind: str
+    name: str
+    loose: str
+    ref: object = None  # RowRef, Project, Indicator, NarrativeFact, or a column path
+    code: str | None = None
+    table: str | None = None  # the table's title
+
+
+@dataclass
+class EntityIndex:
+    """A document's nameable entities and the rarity of the character pairs of their names."""
+
+    entities: list[Entity]
+    idf: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, df: DocFacts) -> EntityIndex:
+        out: list[Entity] = []
+        department = loose(df.document.department)
+        for ref in df.rows:
+            kind = "unit" if ref.row.code_kind == "单位" else "row"
+            name = ref.label
+            if not name or (ref.row.is_total and kind != "unit"):
+                continue
+            out.append(Entity(f"row:{ref.table.table_id}:{ref.row.index}", kind, name, loose(name),
+                              ref, ref.row.code, ref.table.title))
+        seen: set[tuple[str, str]] = set()
+        for table in df.tables:
+            for column in table.columns:
+                for part in column.split("/"):
+                    if part in ("小计", "合计", "总计", "金额") or part.startswith("其中"):
+                        continue
+                    if (table.table_id, part) in seen:
+                        continue
+                    seen.add((table.table_id, part))
+                    out.append(Entity(f"col:{table.table_id}:{part}", "column", part, loose(part),
+                                      column, None, table.title))
+        for project in df.projects:
+            out.append(Entity(f"project:{project.ref.table.table_id}:{project.ref.row.index}", "project",
+                              project.name, loose(project.name), project, None, project.ref.table.title))
+        for ind in df.indicators:
+            out.append(Entity(f"indicator:{ind.indicator_id}", "indicator", ind.level3, loose(ind.level3), ind))
+        for fact in df.facts:
+            out.append(Entity(f"fact:{fact.fact_id}", "fact", fact.subject, loose(fact.subject), fact))
+        out = [e for e in out if len(e.loose) >= 2 and (e.kind == "unit" or e.loose != department)]
+        counts = Counter(p for e in {e.loose for e in out} for p in set(pairs(e)))
+        n = max(1, len({e.loose for e in out}))
+        idf = {p: math.log((n + 1) / (c + 0.5)) for p, c in counts.items()}
+        return cls(out, idf)
+
+    def link(self, question: str, kinds: set[str] | None = None, floor: float = 0.55) -> list[Candidate]:
+        """Entities the question may name, best first, each with the span it covers."""
+        q = loose(question)
+        q_pairs = set(pairs(q))
+        found: list[Candidate] = []
+        for e in self.entities:
+            if kinds and e.kind not in kinds:
+                continue
+            score, start, end, how = self._score(e, q, q_pairs)
+            if score >= floor:
+                found.append(Candidate(entity=e.key, kind=e.kind, name=e.name, score=round(score, 3),
+                                       start=start, end=end, evidence=how))
+        return sorted(found, key=lambda c: (-c.score, -(c.end - c.start)))
+
+    def _score(self, e: Entity, q: str, q_pairs: set[str]) -> tuple[float, int, int, str]:
+        at = q.find(e.loose)
+        if at >= 0:
+            return 1.0, at, at + len(e.loose), "exact"
+        name_pairs = pairs(e.loose)
+        if not name_pairs:
+            return 0.0, 0, 0, ""
+        weights = [self.idf.get(p, 1.0) for p in name_pairs]
+        hit = [p in q_pairs for p in name_pairs]
+        total = sum(weights)
+        score = sum(w for w, h in zip(weights, hit) if h) / total if total else 0.0
+        if score <= 0:
+            return 0.0, 0, 0, ""
+        positions = [q.find(p) for p, h in zip(name_pairs, hit) if h]
+        start, end = min(positions), max(positions) + 2
+        # the matched pieces must sit together in the question, not scattered over it
+        if end - start > 2 * len(e.loose):
+            score *= 0.5
+        return score * 0.95, start, end, f"pairs {score:.2f}"
+
+    def get(self, key: str) -> Entity | None:
+        return next((e for e in self.entities if e.key == key), None)
+
+    def by_code(self, code: str) -> list[Entity]:
+        """Rows whose 功能分类/经济分类/单位 code is the code written ("201 03 01" → 2010301)."""
+        return [e for e in self.entities if e.code and e.code == code]
+
+
+def row_entity_ref(entity: Entity) -> RowRef | None:
+    return entity.ref if isinstance(entity.ref, RowRef) else None

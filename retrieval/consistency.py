@@ -23,6 +23,9 @@ def consistency_answer(q: Question, df: DocFacts, findings: list) -> Answer | No
     # the words of asking ("有没有不合理的地方", "对得上吗") and years say nothing about which finding
     topic = re.sub(r"\d+年?", "", re.sub(CUES, "", q.focus or q.squeezed))
     scored = sorted(zip(topic_scores(topic, findings), findings), key=lambda x: -x[0])
+    # a question that states its figures is about a finding that holds them, not one sharing words
+    stated = set(re.findall(r"\d+\.\d+|\d+(?=万元|元|%)", q.squeezed))
+    scored = [(s, f) for s, f in scored if not stated or any(n in finding_text(f) for n in stated)]
     if scored and scored[0][0] >= 0.3:
         finding = scored[0][1]
         consistent = finding.severity == "info"  # a difference of scope, not a contradiction

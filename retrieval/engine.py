@@ -23,9 +23,10 @@ from retrieval.resolve import Catalog, Resolution, department_aliases
 from retrieval.search import HybridSearch, quote_citation
 from retrieval.understand import Question, items_in, lexicon_terms, understand
 from retrieval.answer.gates import choose, kind_fits, legacy_misfit
-from retrieval.answer.wording import alternatives_answer, held_back, in_asked_unit, plan_answer
+from retrieval.answer.wording import (agreement_answer, alternatives_answer, held_back, in_asked_unit,
+                                     plan_answer)
 from retrieval.compose import help_answer
-from retrieval.plan import across, computed  # noqa: F401  (builders register themselves)
+from retrieval.plan import across, computed, reconcile  # noqa: F401  (builders register themselves)
 from retrieval.plan import claims as claim_plans  # noqa: F401
 from retrieval.plan.builders import propose
 from retrieval.plan.context import Source, Context
@@ -35,7 +36,7 @@ from retrieval.plan.records import Interpretation, Result
 from retrieval.question.conversation import History, standalone
 from retrieval.question.linking import EntityIndex
 from retrieval.question.mentions import (asks_actuals, has_budget_words, is_greeting, normalise_question,
-                                        read_question)
+                                        read_question, section_asked, section_pattern)
 from retrieval.question.records import Reading
 
 MAX_QUESTION = 500
@@ -163,6 +164,9 @@ class Engine:
         if reading.claim is not None:  # a claim is answered by a verdict, not by a bare figure
             executed = [e for e in executed if e[1].verdict is not None]
         best, close = choose([e for e in executed if e[0].score >= STATE_FLOOR], reading.asked)
+        agreeing = [e for e in executed if e[0].plan.op == "agree"]
+        if agreeing and agreeing[0][0].score >= STATE_FLOOR:
+            return agreement_answer(text, *agreeing[0], documents)
         if legacy.intent in ("consistency",) or not legacy.answerable and not executed:
             return _with_reading(legacy, documents)
         if best is not None:
@@ -246,13 +250,18 @@ class Engine:
         # a plain quantity question naming nothing the document has, and asking about words
         # the document never uses (在编人员, 品牌型号), has no answer here
         exempt = {"indicator", "narrative", "previous_year", "claim", "consistency", "structure"}
-        missing = [] if exempt & set(q.intents) or named_items else uncovered_words(
+        wants_section = bool(section_asked(q.focus))
+        missing = [] if exempt & set(q.intents) or named_items or wants_section else uncovered_words(
             q, df, [m.matched_text for m in res.documents])
         if missing:
             return refusal(q.text, f"{who(df.document)}的预算文件没有关于“{'、'.join(missing)}”的内容。",
                            [df.document])
         if q.has("consistency") and self.audit is not None:
             found = self.consistency(q, df)
+            if found:
+                return found
+        if wants_section and not q.has("consistency"):
+            found = self.named_section(q, df)
             if found:
                 return found
         searched = False  # the text search runs at most once per question
@@ -312,18 +321,26 @@ class Engine:
                       citations=cites, intent="narrative")
 
     def named_section(self, q: Question, df: DocFacts) -> Answer | None:
-        """A question naming a section ("主要职责有哪些", "预算单位构成") gets that section."""
+        """A question naming a section ("主要职责有哪些"), or asking for it in plain words ("是干嘛的",
+        "负责哪些事"), gets that section; with other words ("金融方面"), the lines that speak of them."""
         focus = q.focus or q.squeezed
+        asked = section_asked(focus)
         for section in df.sections:
             title = re.sub(r"^[(（]?[一二三四五六七八九十]+[、)）]", "", section.heading)
             # the section's own text and its sub-sections' ("一、主要职责" holds (一)…(十一))
             whole = "\n".join(s.text for s in df.sections
                                if s.path[: len(section.path)] == section.path and s.text.strip())
-            if len(title) >= 4 and title in focus and whole:
-                text = whole if len(whole) <= 600 else whole[:600] + "……"
-                return Answer(question=q.text, answer=f"{who(df.document)}的文件“{title}”写道：{text}",
-                              answerable=True, citations=[df.cite_section(section, text)],
-                              intent="narrative")
+            named = len(title) >= 4 and title in focus
+            if not whole or not (named or any(key in title for key in asked)):
+                continue
+            rest = re.sub(section_pattern(), "", focus.replace(title, ""))
+            lines = [x for x in re.split(r"\n|(?<=[。；;])", whole) if x.strip()]
+            about = [x for x in lines if _shares_words(rest, x)] if not named else []
+            text = "".join(about) if about else whole
+            text = text if len(text) <= 600 else text[:600] + "……"
+            return Answer(question=q.text, answer=f"{who(df.document)}的文件“{title}”写道：{text}",
+                          answerable=True, citations=[df.cite_section(section, text)],
+                          intent="narrative")
         return None
 
     def consistency(self, q: Question, df: DocFacts) -> Answer | None:
@@ -374,6 +391,12 @@ def _without_words_of_items(reading: Reading, sources: list[Source]) -> Reading:
     kept = [m for m in reading.mentions if m.kind != "operator" or not any(
         a <= m.start and m.end <= b and (b - a) > (m.end - m.start) for a, b in spans)]
     return reading.model_copy(update={"mentions": kept})
+
+
+def _shares_words(asked: str, line: str) -> bool:
+    """The line speaks of a two-character word of the question ("金融方面" → 金融)."""
+    words = {asked[i:i + 2] for i in range(len(asked) - 1)} - {"哪些", "什么", "方面", "还管", "这块", "具体"}
+    return any(w in line for w in words if re.fullmatch(r"[\u4e00-\u9fff]{2}", w))
 
 
 def _projects_forward(text: str, res: Resolution, documents: list[Document]) -> bool:

@@ -152,3 +152,16 @@ def test_claim_relation_and_stated_value():
 def test_an_operator_inside_an_item_name_is_no_operator(corpus_engine):
     a = corpus_engine.answer("2023年洛阳市西工区西工街道办事处收入总计是多少？")
     assert a.value == pytest.approx(1909.07) and a.intent != "plan:set_sum"
+
+
+@pytest.mark.parametrize("question, verdict, value", [
+    (f"{DATA}文字说明写人员经费184.42万元，表里工资福利支出182.09万元，两处对得上吗？", True, 2.33),
+    (f"{DATA}党建工作经费项目的成本指标和项目金额一致吗？", True, 1.18),
+    (f"{DATA}说人员经费是190万元，表里工资福利支出是182.09万元，对得上吗？", None, None),
+])
+def test_consistency_of_figures_the_question_states(corpus_engine, question, verdict, value):
+    a = corpus_engine.answer(question)
+    assert a.intent == "consistency" and a.verdict is verdict and a.value == (
+        pytest.approx(value) if value is not None else None), a.answer
+    if verdict is None:
+        assert "不是190.00万元" in a.answer

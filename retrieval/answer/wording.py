@@ -120,3 +120,18 @@ def in_asked_unit(answer: Answer, asked: Asked) -> Answer:
     value, unit = in_unit(answer.value, answer.unit, asked)
     text = answer.answer.rstrip("。") + f"，合{shown(value, unit)}。"
     return answer.model_copy(update={"value": value, "unit": unit, "answer": text})
+
+
+def agreement_answer(question: str, interp: Interpretation, result: Result, documents: list[Document]) -> Answer:
+    """A consistency verdict worded as the answer to 一致吗: 一致 / 不一致, with the arithmetic."""
+    head = who(documents[0]) if documents else ""
+    listing = "、".join(f"{f.label}{show(f)}" for f in result.figures[:8])
+    if result.verdict is None:
+        text = f"问题所引的数字与文件不同：{result.formula}（{head}{listing}）。"
+    else:
+        verdict = "一致" if result.verdict else "不一致"
+        text = f"{verdict}：{head}{interp.plan.label}——{listing}；{result.formula}。"
+    return Answer(question=question, answer=text, answerable=True, value=result.value,
+                  unit=result.unit if result.value is not None else None, verdict=result.verdict,
+                  computation=result.formula, citations=unique_citations(result.figures),
+                  figures=result.figures, intent="consistency", interpretation=reading_of(interp, documents))

@@ -13,7 +13,7 @@ from retrieval.compose import num
 from retrieval.facts import DocFacts, RowRef
 from retrieval.lookup import column_figure, item_figure, measure_figure, row_amount
 from retrieval.plan.records import Plan, Result
-from retrieval.question.linking import EntityIndex
+from retrieval.question.linking import Entity, EntityIndex
 from retrieval.question.mentions import vocabulary
 from retrieval.records import Figure
 
@@ -67,7 +67,7 @@ class Executor:
         elif kind == "colsum":
             figure = column_figure(df, rest)
         else:
-            entity = index.get(key)
+            entity = index.get(key) or _row_entity(df, key)
             if entity is None:
                 raise PlanFailed("unknown entity")
             ref = entity.ref
@@ -86,6 +86,20 @@ class Executor:
         if plan.label:
             figure = figure.model_copy(update={"label": plan.label})
         return figure
+
+
+def _row_entity(df: DocFacts, key: str) -> Entity | None:
+    """A row the index leaves out (a 合计 row) by its key "row:<table>:<index>"."""
+    kind, _, rest = key.partition(":")
+    table_id, _, index = rest.rpartition(":")
+    if kind != "row" or not index.isdigit():
+        return None
+    for table in df.tables:
+        if table.table_id == table_id and int(index) < len(table.rows):
+            row = table.rows[int(index)]
+            ref = RowRef(table, row)
+            return Entity(key, "row", ref.label, ref.label, ref, row.code, table.title)
+    return None
 
 
 def _value(ex: Executor, plan: Plan) -> Result:
@@ -261,9 +275,35 @@ def _verify(ex: Executor, plan: Plan) -> Result:
     return inner.model_copy(update={"verdict": verdict})
 
 
+def _agree(ex: Executor, plan: Plan) -> Result:
+    """Do two figures agree? With stated values (relation "stated"): does each equal the document's,
+    and is their gap the third figure (a part one includes and the other does not)?"""
+    results = [ex.run(a) for a in plan.args]
+    figures = [f for r in results for f in r.figures]
+    if plan.relation == "stated":
+        for arg, r in zip(plan.args[:2], results[:2]):
+            if r.value is None or arg.value is None:
+                raise PlanFailed("a stated figure not found")
+            if abs(_amount(r) - arg.value) > max(0.005, 0.001 * arg.value):
+                # the question misquotes the document: no verdict on the document itself
+                return Result(value=None, unit=None, kind="verdict", verdict=None, figures=figures,
+                              formula=f"文件中{arg.label}为{num(_amount(r))}万元，不是{num(arg.value)}万元")
+        if len(results) < 3:
+            raise PlanFailed("nothing explains the gap")
+        a, b, part = (_amount(r) for r in results)
+        gap = round(abs(a - b), 2)
+        formula = f"{num(max(a, b))} − {num(min(a, b))} = {num(gap)}（{plan.args[2].label}）"
+        return Result(value=gap, unit="万元", kind="verdict", verdict=abs(gap - part) <= 0.005,
+                      formula=formula, figures=figures)
+    a, b = (_amount(r) for r in results[:2])
+    formula = f"{num(a)} {'=' if abs(a - b) <= 0.005 else '≠'} {num(b)}"
+    return Result(value=round(a, 2), unit="万元", kind="verdict", verdict=abs(a - b) <= 0.005, formula=formula,
+                  figures=figures)
+
+
 OPS: dict[str, Callable[[Executor, Plan], Result]] = {
     "value": _value, "const": _const, "sum": _sum, "difference": _difference,
     "ratio": lambda ex, p: _ratio(ex, p, share=False), "share": lambda ex, p: _ratio(ex, p, share=True),
     "divide": _divide, "times": _times, "growth": _growth, "count": _count, "list": _list, "top": _top,
-    "verify": _verify,
+    "verify": _verify, "agree": _agree,
 }

@@ -13,6 +13,7 @@ Op = Literal[
     "const",  # a number the user gave
     "sum", "difference", "ratio", "share", "divide", "times", "growth", "count", "list", "top",
     "verify",  # a claim: args[0] compared with `stated` by `relation`
+    "agree",  # a consistency question: do the figures of args agree (verdict)
 ]
 
 
@@ -42,7 +43,7 @@ class Plan(Record):
         inner = "、".join(a.describe() for a in self.args)
         names = {"sum": "合计", "difference": "差额", "ratio": "倍数", "share": "占比", "divide": "平均",
                  "times": "乘积", "growth": "按增长推算", "count": "个数", "list": "列表", "top": "排名",
-                 "verify": "核对说法"}
+                 "verify": "核对说法", "agree": "是否一致"}
         return f"{names[self.op]}（{inner}）"
 
 

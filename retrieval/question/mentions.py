@@ -177,3 +177,13 @@ def has_budget_words(text: str) -> bool:
 def asks_actuals(text: str) -> bool:
     """The question asks what was actually spent (决算), which a budget does not hold."""
     return bool(re.search(vocabulary()["actuals"], normalise_question(text)))
+
+
+def section_asked(text: str) -> list[str]:
+    """Heading words of the sections a question asks for in plain words ("是干嘛的" → 主要职责)."""
+    sections = {k: v for k, v in vocabulary()["sections"].items() if not k.startswith("_")}
+    return [heading for heading, pattern in sections.items() if re.search(pattern, text)]
+
+
+def section_pattern() -> str:
+    return "|".join(v for k, v in vocabulary()["sections"].items() if not k.startswith("_"))

@@ -171,8 +171,8 @@ class Engine:
             return _with_reading(legacy, documents)
         if best is not None:
             interp, result = best
-            if _agrees(legacy, result) and legacy.verdict == result.verdict:
-                return _with_reading(legacy, documents, interp)
+            if _agrees(legacy, result) and legacy.verdict == result.verdict and interp.plan.op != "list":
+                return _with_reading(legacy, documents, interp)  # the same figure, in fuller words
             return plan_answer(text, interp, result, documents, reading.asked)
         if close:
             agreeing = next((c for c in close if _agrees(legacy, c[1])), None)
@@ -204,8 +204,10 @@ class Engine:
         sources = []
         for doc_id, named in sorted(docs, key=lambda d: _position(reading.text, d[1])):
             index = self.entity_index(doc_id)
-            sources.append(Source(doc_id, self.facts(doc_id), index, named,
-                                  index.link(_content(reading.text, named))))
+            # the lexicon's budget terms for plain words (公车运行维护费 → 公务用车运行维护费) are
+            # linked too, after the question's own words
+            words = _content(reading.text, named) + "｜" + "｜".join(lexicon_terms(reading.text))
+            sources.append(Source(doc_id, self.facts(doc_id), index, named, index.link(words)))
         ctx = Context(_without_words_of_items(reading, sources), sources)
         executor = Executor({s.doc_id: (s.facts, s.index) for s in sources})
         out = []

@@ -21,7 +21,8 @@ def in_unit(value: float, unit: str | None, asked: Asked) -> tuple[float, str | 
         converted, new = in_unit(value, base, asked)
         return converted, f"{new}/{per}" if new == base else new
     if unit in AMOUNT_UNITS and asked.unit in AMOUNT_UNITS and asked.unit != unit:
-        return round(value * AMOUNT_UNITS[unit] / AMOUNT_UNITS[asked.unit], 2), asked.unit
+        places = 6 if asked.unit == "亿元" else 2  # 1074.61万元 = 0.107461亿元: no digit lost
+        return round(value * AMOUNT_UNITS[unit] / AMOUNT_UNITS[asked.unit], places), asked.unit
     return value, unit
 
 
@@ -30,6 +31,8 @@ def shown(value: float | None, unit: str | None) -> str:
         return ""
     if unit == "万元":
         return f"{num(value)}万元"
+    if unit == "亿元":
+        return f"{value:g}亿元"
     if unit == "%":
         return f"{num(value)}%"
     if unit == "个百分点":

@@ -338,7 +338,8 @@ def breakdown(ctx: Context) -> list[Interpretation]:
                     and any(c.value for c in r.cells)]
             leaves = [Plan(op="value", entity=src.key(f"row:{table.table_id}:{r.index}"), label=r.label)
                       for r in rows]
-            if len(rows) == 1:  # a one-row table ("三公" 经费) holds its parts in its columns
+            if len(rows) == 1 and rows[0].code_kind not in ("功能分类", "经济分类"):
+                # a one-row table ("三公" 经费) holds its parts in its columns
                 row = rows[0]
                 leaves = [Plan(op="value", entity=src.key(f"row:{table.table_id}:{row.index}"), column=c.column,
                                label=c.column.replace("/", "·")) for c in row.cells

@@ -193,8 +193,10 @@ def indicator_unit(ctx: Context) -> list[Interpretation]:
     """"电脑维护数量定的是多少台": the indicator of the named project whose unit is the one asked."""
     src = single(ctx)
     asked = ctx.reading.asked
-    if src is None or asked.kind != "count" or not asked.unit or asked.unit in ("个", "项"):
+    if src is None or asked.kind != "count" or not asked.unit:
         return []
+    if asked.unit in ("个", "项") and not asked.counted:
+        return []  # "几个" alone says nothing about which indicator
     projects = [c.name for c in src.links if c.kind == "project" and c.score >= 0.9]
     indicators = {c.name: c.score for c in src.links if c.kind == "indicator" and c.score >= 0.6}
     people = {"人", "名", "位"}
@@ -228,8 +230,23 @@ def item_value(ctx: Context) -> list[Interpretation]:
         return []
     items = [i for i in _amount_items(ctx, src) if i.score >= 0.9]
     if not items and re.search(r"预算|花|支出|经费", ctx.text):
+        # "一年预算有没有上亿": the whole budget, surely so only when nothing else is asked about
         leaf = Plan(op="value", entity=src.key("measure:支出总计"), label="支出总计")
-        return [interp(leaf, ITEM_ONLY - 0.05, src)]
+        rest = _residue(ctx, src)
+        return [interp(leaf, 0.75 if len(rest) <= 2 else ITEM_ONLY - 0.05, src)]
     if len(items) != 1:
         return []
     return [interp(items[0].leaf, ITEM_ONLY, src, (items[0].start, items[0].end))]
+
+
+_ASKING = re.compile(r"一年|全年|今年|本年|年度|预算|总共|一共|多少|钱|花|有没有|是不是|是|的|吗|呢|啊|合|总|大概|"
+                     r"一下|请问|按|算|说|这个|那个|部门|单位|共|了|有|上亿|过亿|上千万|上百万|亿元|万元|元|对吗|超过|不到")
+
+
+def _residue(ctx: Context, src: Source) -> str:
+    """The question's Chinese words left once the department, years, numbers and asking words go."""
+    text = ctx.text.replace(src.named, "") if src.named else ctx.text
+    for m in ctx.reading.mentions:
+        if m.kind in ("year", "constant", "claim", "operator"):
+            text = text.replace(m.text, "")
+    return "".join(re.findall(r"[\u4e00-\u9fff]", _ASKING.sub("", text)))

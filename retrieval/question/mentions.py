@@ -85,6 +85,11 @@ def read_question(text: str) -> Reading:
         for m in re.finditer(word, s):
             mentions.append(Mention(kind="constant", start=m.start(), end=m.end(), text=word,
                                     value=float(percent), unit="%", name="fraction"))
+    for word, wan in vocab["thresholds"].items():  # "有没有上亿": 10000万元, at least
+        for m in re.finditer(word, s):
+            mentions.append(Mention(kind="constant", start=m.start(), end=m.end(), text=word,
+                                    value=float(wan), unit="万元", name="threshold"))
+            mentions.append(Mention(kind="claim", start=m.start(), end=m.end(), text=word, name="ge"))
     for m in _TABLE.finditer(s):
         number = int(m.group("n") or m.group("m"))
         mentions.append(Mention(kind="table", start=m.start(), end=m.end(), text=m.group(0),

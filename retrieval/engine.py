@@ -171,7 +171,8 @@ class Engine:
             return _with_reading(legacy, documents)
         if best is not None:
             interp, result = best
-            if _agrees(legacy, result) and legacy.verdict == result.verdict and interp.plan.op != "list":
+            if _agrees(legacy, result) and legacy.verdict == result.verdict and (
+                    interp.plan.op != "list" or legacy.intent == "structure"):
                 return _with_reading(legacy, documents, interp)  # the same figure, in fuller words
             return plan_answer(text, interp, result, documents, reading.asked)
         if close:

@@ -35,8 +35,9 @@ from retrieval.plan.execute import Executor, PlanFailed
 from retrieval.plan.records import Interpretation, Result
 from retrieval.question.conversation import History, standalone
 from retrieval.question.linking import EntityIndex
+from retrieval import sections
 from retrieval.question.mentions import (asks_actuals, has_budget_words, is_greeting, normalise_question,
-                                        read_question, section_asked, section_pattern)
+                                        read_question, section_asked)
 from retrieval.question.records import Reading
 
 MAX_QUESTION = 500
@@ -263,8 +264,8 @@ class Engine:
             found = self.consistency(q, df)
             if found:
                 return found
-        if wants_section and not q.has("consistency"):
-            found = self.named_section(q, df)
+        if not q.has("consistency"):  # a labelled block or a section asked for in words
+            found = sections.labelled_block(q, df) or (self.named_section(q, df) if wants_section else None)
             if found:
                 return found
         searched = False  # the text search runs at most once per question
@@ -324,27 +325,7 @@ class Engine:
                       citations=cites, intent="narrative")
 
     def named_section(self, q: Question, df: DocFacts) -> Answer | None:
-        """A question naming a section ("主要职责有哪些"), or asking for it in plain words ("是干嘛的",
-        "负责哪些事"), gets that section; with other words ("金融方面"), the lines that speak of them."""
-        focus = q.focus or q.squeezed
-        asked = section_asked(focus)
-        for section in df.sections:
-            title = re.sub(r"^[(（]?[一二三四五六七八九十]+[、)）]", "", section.heading)
-            # the section's own text and its sub-sections' ("一、主要职责" holds (一)…(十一))
-            whole = "\n".join(s.text for s in df.sections
-                               if s.path[: len(section.path)] == section.path and s.text.strip())
-            named = len(title) >= 4 and title in focus
-            if not whole or not (named or any(key in title for key in asked)):
-                continue
-            rest = re.sub(section_pattern(), "", focus.replace(title, ""))
-            lines = [x for x in re.split(r"\n|(?<=[。；;])", whole) if x.strip()]
-            about = [x for x in lines if _shares_words(rest, x)] if not named else []
-            text = "".join(about) if about else whole
-            text = text if len(text) <= 600 else text[:600] + "……"
-            return Answer(question=q.text, answer=f"{who(df.document)}的文件“{title}”写道：{text}",
-                          answerable=True, citations=[df.cite_section(section, text)],
-                          intent="narrative")
-        return None
+        return sections.labelled_block(q, df) or sections.named_section(q, df)
 
     def consistency(self, q: Question, df: DocFacts) -> Answer | None:
         from retrieval.consistency import consistency_answer
@@ -394,12 +375,6 @@ def _without_words_of_items(reading: Reading, sources: list[Source]) -> Reading:
     kept = [m for m in reading.mentions if m.kind != "operator" or not any(
         a <= m.start and m.end <= b and (b - a) > (m.end - m.start) for a, b in spans)]
     return reading.model_copy(update={"mentions": kept})
-
-
-def _shares_words(asked: str, line: str) -> bool:
-    """The line speaks of a two-character word of the question ("金融方面" → 金融)."""
-    words = {asked[i:i + 2] for i in range(len(asked) - 1)} - {"哪些", "什么", "方面", "还管", "这块", "具体"}
-    return any(w in line for w in words if re.fullmatch(r"[\u4e00-\u9fff]{2}", w))
 
 
 def _projects_forward(text: str, res: Resolution, documents: list[Document]) -> bool:

@@ -46,7 +46,10 @@ def labelled_block(q: Question, df: DocFacts) -> Answer | None:
     if not _ASKS_WHAT.search(focus):
         return None
     labels = [label for label in vocabulary()["block_labels"] if label in focus]
-    quoted = [squeeze(t) for t in _QUOTED.findall(q.text) if len(squeeze(t)) >= 4]
+    # a quoted name of a row, project or numeric indicator has its own answer (its value), not a line
+    names = {squeeze(i.level3) for i in df.indicators if i.number is not None} | {squeeze(r.label) for r in df.rows} | {
+        squeeze(p.name) for p in df.projects}
+    quoted = [squeeze(t) for t in _QUOTED.findall(q.text) if len(squeeze(t)) >= 4 and squeeze(t) not in names]
     if not labels and not quoted:
         return None
     stops = vocabulary()["block_labels"]

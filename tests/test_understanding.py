@@ -165,3 +165,18 @@ def test_consistency_of_figures_the_question_states(corpus_engine, question, ver
         pytest.approx(value) if value is not None else None), a.answer
     if verdict is None:
         assert "不是190.00万元" in a.answer
+
+
+@pytest.mark.parametrize("question, verdict", [
+    ("有人说瀍河审批局的项目全都是其他运转类，对吧？", True),
+    ("有人说西工区政府办的项目全都是其他运转类，对吗？", False),
+])
+def test_a_claim_that_all_projects_are_of_one_kind(corpus_engine, question, verdict):
+    a = corpus_engine.answer(question)
+    assert a.verdict is verdict and a.citations, a.answer
+
+
+def test_one_item_in_two_places_with_the_gap_explained(corpus_engine):
+    a = corpus_engine.answer("西工街道项目支出在一张表里是771.08万元，另一张表是768.08万元，算不算矛盾？")
+    assert a.intent == "consistency" and a.verdict is True and a.value == pytest.approx(3.0)
+    assert "政府性基金" in a.answer

@@ -3,6 +3,8 @@ computed by the other builders, compared with the stated value by the claim's re
 
 from __future__ import annotations
 
+import re
+
 from retrieval.plan.builders import BUILDERS, builder
 from retrieval.plan.context import Context
 from retrieval.plan.execute import kind_of
@@ -58,3 +60,36 @@ def verify(ctx: Context) -> list[Interpretation]:
                 out.append(Interpretation(builder="", plan=plan, score=min(0.99, inner.score + 0.1),
                                           covered=inner.covered + [(s.start, s.end)], doc_ids=inner.doc_ids))
     return out
+
+
+@builder("kind_claim")
+def kind_claim(ctx: Context) -> list[Interpretation]:
+    """"7个项目全都是其他运转类、一个特定目标类都没有": the projects not of that kind are counted,
+    the claim holds when there are none (and the count of projects is the one stated)."""
+    if not any(m.name == "cue" for m in ctx.mentions("claim")) or len(ctx.sources) != 1:
+        return []
+    src = ctx.sources[0]
+    kinds = {p.category for p in src.facts.projects if p.category}
+    said = [k for k in kinds if k in ctx.text]
+    alls = re.search(r"(全都|全部|都)是(?P<kind>[\u4e00-\u9fff]{2,8}?类)", ctx.text)
+    if not said or not alls or alls.group("kind") not in kinds:
+        return []
+    kind = alls.group("kind")
+    others = [p for p in src.facts.projects if p.category != kind]
+    leaves = [Plan(op="value", entity=src.key(f"project:{p.ref.table.table_id}:{p.ref.row.index}"), label=p.name)
+              for p in others]
+    inner = Plan(op="count", args=leaves, unit="个", label=f"不属于{kind}的项目个数")
+    stated = [m for m in ctx.mentions("constant") if m.unit == "个" and m.value]
+    if stated and int(stated[0].value) != len(src.facts.projects):
+        inner = Plan(op="count", args=[Plan(op="value", entity=src.key(
+            f"project:{p.ref.table.table_id}:{p.ref.row.index}"), label=p.name) for p in src.facts.projects],
+            unit="个", label="项目个数")
+        plan = Plan(op="verify", args=[inner], relation="eq", stated=stated[0].value, unit="个",
+                    label=f"核对：项目个数是否为{int(stated[0].value)}个")
+    else:
+        of_kind = [Plan(op="value", entity=src.key(f"project:{p.ref.table.table_id}:{p.ref.row.index}"), label=p.name)
+                   for p in src.facts.projects if p.category == kind]
+        evidence = [Plan(op="list", args=of_kind, label=f"{kind}项目")] if of_kind else []
+        plan = Plan(op="verify", args=[inner, *evidence], relation="eq", stated=0, unit="个",
+                    label=f"核对：全部是{kind}")
+    return [Interpretation(builder="", plan=plan, score=0.85, doc_ids=[src.doc_id])]

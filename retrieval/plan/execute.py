@@ -272,7 +272,9 @@ def _verify(ex: Executor, plan: Plan) -> Result:
     elif kind_of(inner.unit) != kind_of(plan.unit):
         raise PlanFailed("the claim states another kind of figure")
     verdict = judge(plan.relation or "eq", actual, plan.stated)
-    return inner.model_copy(update={"verdict": verdict})
+    # further arguments are the evidence shown beside the figure ("all 7 projects are 其他运转类")
+    evidence = [f for arg in plan.args[1:] for f in ex.run(arg).figures]
+    return inner.model_copy(update={"verdict": verdict, "figures": inner.figures + evidence})
 
 
 def _agree(ex: Executor, plan: Plan) -> Result:
@@ -293,6 +295,12 @@ def _agree(ex: Executor, plan: Plan) -> Result:
         a, b, part = (_amount(r) for r in results)
         gap = round(abs(a - b), 2)
         formula = f"{num(max(a, b))} − {num(min(a, b))} = {num(gap)}（{plan.args[2].label}）"
+        return Result(value=gap, unit="万元", kind="verdict", verdict=abs(gap - part) <= 0.005,
+                      formula=formula, figures=figures)
+    if plan.relation == "places":  # one item in two places: the gap is a part one of them leaves out
+        a, b, part = (_amount(r) for r in results[:3])
+        gap = round(abs(a - b), 2)
+        formula = f"{num(max(a, b))} − {num(min(a, b))} = {num(gap)}，即{plan.args[2].label}（口径不同）"
         return Result(value=gap, unit="万元", kind="verdict", verdict=abs(gap - part) <= 0.005,
                       formula=formula, figures=figures)
     a, b = (_amount(r) for r in results[:2])

@@ -56,12 +56,52 @@ def reconcile_stated(ctx: Context) -> list[Interpretation]:
             return []
         pairs.append((before[-1], m))
     if pairs[0][0].name == pairs[1][0].name:
-        return []
+        return _two_places(ctx, src, pairs[0][0].name, [m.value for _, m in pairs])
     leaves = [Plan(op="value", entity=i.leaf.entity, label=i.name, value=m.value) for i, m in pairs]
     gap = abs(stated[0].value - stated[1].value)
     explain = _explaining_figure(src, gap, [i.name for i, _ in pairs])
     args = leaves + ([explain] if explain else [])
     return [interp(Plan(op="agree", args=args, label="两处数字", relation="stated"), 0.9, src)]
+
+
+def _two_places(ctx: Context, src: Source, name: str, values: list[float]) -> list[Interpretation]:
+    """"项目支出一处写771.08、另一处写768.08": both figures of the item found in the document, their
+    gap a figure of the document (a part one place counts and the other does not)."""
+    places = []
+    for value in values:
+        found = _figure_of(src, name, value)
+        if found is None:
+            return []
+        places.append(found)
+    gap = abs(values[0] - values[1])
+    explain = _explaining_figure(src, gap, [name]) or _fact_equal(src, gap, name)
+    if explain is None:
+        return []
+    args = places + [explain]
+    return [interp(Plan(op="agree", args=args, label=f"{name}的两处数字", relation="places"), 0.9, src)]
+
+
+def _figure_of(src: Source, name: str, value: float) -> Plan | None:
+    """A cell or a narrative figure of the item with this value (in 万元)."""
+    for table in src.facts.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                if cell.value is None or abs(cell.value - value) > 0.005:
+                    continue
+                if name in cell.column or name in row.label:
+                    return Plan(op="value", entity=src.key(f"row:{table.table_id}:{row.index}"), column=cell.column,
+                                label=f"{table.title}中的{name}")
+    for fact in src.facts.facts:
+        if fact.kind == "amount" and name in fact.subject and abs(fact.value - value) <= 0.005:
+            return Plan(op="value", entity=src.key(f"fact:{fact.fact_id}"), label=f"文字说明中的{name}")
+    return None
+
+
+def _fact_equal(src: Source, gap: float, name: str) -> Plan | None:
+    for fact in src.facts.facts:
+        if fact.kind == "amount" and fact.subject != name and abs(fact.value - gap) <= 0.005 and fact.value:
+            return Plan(op="value", entity=src.key(f"fact:{fact.fact_id}"), label=fact.subject)
+    return None
 
 
 def _explaining_figure(src: Source, gap: float, names: list[str]) -> Plan | None:
@@ -76,7 +116,8 @@ def _explaining_figure(src: Source, gap: float, names: list[str]) -> Plan | None
             leaf = cell.column.split("/")[-1]
             if cell.value is not None and abs(cell.value - gap) <= 0.005 and leaf not in names:
                 key = f"row:{table.table_id}:{total.row.index}"
-                return Plan(op="value", entity=src.key(key), column=cell.column, label=leaf)
+                label = f"{table.title}{leaf}" if leaf in ("合计", "总计", "小计") else leaf
+                return Plan(op="value", entity=src.key(key), column=cell.column, label=label)
     return None
 
 

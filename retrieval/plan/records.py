@@ -38,7 +38,7 @@ class Plan(Record):
             return self.label
         if self.op == "const":
             return f"{self.value:g}{self.unit or ''}"
-        if len(self.args) > 4 and self.label:  # a set of many: its name, not its members
+        if (len(self.args) > 4 or not self.args) and self.label:  # a set of many (or none): its name
             return self.label
         inner = "、".join(a.describe() for a in self.args)
         names = {"sum": "合计", "difference": "差额", "ratio": "倍数", "share": "占比", "divide": "平均",

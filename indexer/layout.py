@@ -49,7 +49,10 @@ def clean_title(text: str) -> str:
     for prefix in ("区级", "市级", "县级"):
         if t.startswith(prefix):
             t = t[len(prefix):]
-    t = re.sub(r"^洛阳市|^\S{0,12}?(?=部门（单位）|部门\(单位\))", "", t) if t.startswith("洛阳市") else t
+    # a place prefix ("洛阳市…", "开封市…部门（单位）整体绩效目标表"): any province or city name
+    place = re.match(r"^[\u4e00-\u9fff]{2,6}?(?:省|市|自治区)", t)
+    if place:
+        t = re.sub(rf"^{place.group(0)}|^\S{{0,12}}?(?=部门（单位）|部门\(单位\))", "", t)
     t = _YEAR_PREFIX.sub("", t)
     return t
 

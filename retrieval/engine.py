@@ -41,6 +41,8 @@ from retrieval.question.mentions import (asks_actuals, has_budget_words, is_gree
 from retrieval.question.records import Reading
 
 MAX_QUESTION = 500
+# a body inside a department, named beside it ("…局所属的…政务服务中心")
+_ORGAN = re.compile(r"[\u4e00-\u9fff]{2,12}?(?:中心|分局|所|站|队|大队)(?![\u4e00-\u9fff]{0,2}(?:建设|经费|项目|费))")
 STATE_FLOOR = 0.7  # a plan scoring lower reads too little of the question to state its figure
 
 
@@ -194,7 +196,12 @@ class Engine:
         doc_id, named = docs[0]
         department = self.document(doc_id).department
         if not named or any(alias in named for alias in department_aliases(department) if len(alias) >= 3):
-            return None
+            # the department named itself; a body inside it named beside (…中心) must be the one cited
+            rest = answer.question.replace(named, " ") if named else answer.question
+            other = _ORGAN.search(normalise_question(rest))
+            if other is None or other.group(0) in answer.answer or re.sub(r"^.*?[市区县]", "", other.group(0)) in answer.answer:
+                return None
+            return f"问的是{other.group(0)}，找到的数不是它的"
         core = re.sub(r"^.*?[市区县]", "", named) or named
         if core in answer.answer:
             return None

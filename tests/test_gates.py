@@ -48,7 +48,7 @@ def test_a_claim_whose_number_was_not_judged_is_held_back():
 
 def test_a_constant_given_for_a_per_unit_figure_must_be_used():
     why = legacy_misfit(reading("有两辆车，平均每辆车运行费多少？"), _answer(1.3, "万元"), [])
-    assert why == "没有用上问题给出的数量"
+    assert why and "平均每辆" in why
 
 
 def test_a_count_of_something_else_is_held_back():

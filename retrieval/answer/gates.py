@@ -8,6 +8,8 @@ no clear winner.
 
 from __future__ import annotations
 
+import re
+
 from retrieval.plan.execute import kind_of
 from retrieval.plan.records import Interpretation, Result
 from retrieval.question.records import Asked, Reading
@@ -54,8 +56,11 @@ def legacy_misfit(reading: Reading, answer: Answer, interpretations: list[tuple[
     stated = [m for m in reading.of("constant") if m.unit in ("万元", "%", "倍")]
     if claim_cue and stated and answer.verdict is None and answer.intent not in ("consistency",):
         return "没有核对说法中的数字"
-    if reading.asked.per and any(m.unit for m in reading.of("constant")) and answer.intent != "average":
-        return "没有用上问题给出的数量"
+    if reading.asked.per and answer.intent != "average" and kind == "amount":
+        return f"问的是平均每{reading.asked.per}的数，找到的是总数"
+    if kind == "percent" and answer.value is not None and answer.value > 100 and answer.intent == "share" \
+            and re.search(r"几成|比例|比重|占", reading.text):
+        return "算出的占比超过100%，部分和整体可能弄反了"
     return None
 
 

@@ -64,6 +64,11 @@ def share(ctx: Context) -> list[Interpretation]:
     if at >= 0:
         before = [i for i in items if i.end <= at]
         after = [i for i in items if i.start > at]
+        if len(before) >= 2 and not after and re.search(r"里|中|当中|之中|内", ctx.text[before[-2].end:before[-1].start]):
+            # "基本支出里人员经费占几成": the whole is named first, the part right before 占
+            base, part = before[-2], before[-1]
+            plan = Plan(op="share", args=[part.leaf, base.leaf], label=f"{part.name}占{base.name}的比重")
+            return [interp(plan, 0.88, src, (part.start, part.end), (base.start, base.end))]
         if before and after:
             part, base = before[-1], after[0]
             plan = Plan(op="share", args=[part.leaf, base.leaf], label=f"{part.name}占{base.name}的比重")
@@ -108,6 +113,9 @@ def ratio(ctx: Context) -> list[Interpretation]:
     return [interp(plan, 0.9, src, (a.start, a.end), (b.start, b.end))]
 
 
+_CALENDAR = {"月": 12, "天": 365}  # a budget is for one year
+
+
 @builder("per_unit")
 def per_unit(ctx: Context) -> list[Interpretation]:
     """An amount per person/vehicle/project: ÷ the user's constant, or ÷ the count of projects."""
@@ -124,6 +132,14 @@ def per_unit(ctx: Context) -> list[Interpretation]:
         total = Plan(op="value", entity=src.key("measure:项目支出"), label="项目支出")
         plan = Plan(op="divide", args=[total, Plan(op="count", args=leaves, unit="个", label="项目个数")],
                     label="平均每个项目的金额")
+        out.append(interp(plan, 0.85, src))
+    if per in _CALENDAR and not any(m.unit in ("人", "辆", "台", "个") for m in ctx.mentions("constant")):
+        # "平均每月花多少": a year's figure over the months (or days) of the year
+        pool = sorted(items, key=lambda i: (-i.score, -len(i.name)))
+        whole = pool[0].leaf if pool else Plan(op="value", entity=src.key("measure:支出总计"), label="支出总计")
+        label = pool[0].name if pool else "支出总计"
+        plan = Plan(op="divide", args=[whole, Plan(op="const", value=_CALENDAR[per], unit=per)],
+                    label=f"{label}平均每{per}")
         out.append(interp(plan, 0.85, src))
     for m in ctx.mentions("constant"):
         same = m.unit == per or (m.unit in people and per in people)

@@ -226,9 +226,16 @@ class Engine:
             except PlanFailed:
                 continue
             kind = "verdict" if result.verdict is not None else result.kind
-            if kind_fits(reading.asked, kind, result.unit):
-                out.append((interp, result))
-        return out
+            if not kind_fits(reading.asked, kind, result.unit):
+                continue
+            if result.verdict is not None and reading.asked.kind and not kind_fits(
+                    reading.asked, result.kind, result.unit):
+                # "…对吗？实际涨幅是多少": of two verdicts, the one whose figure is the kind asked
+                interp = interp.model_copy(update={"score": interp.score - 0.06})
+            if docs_year_differs(reading, [s.facts.document for s in sources]) and interp.builder != "change":
+                continue  # "2024年的预算" of a 2025 document: only its stated change speaks of 2024
+            out.append((interp, result))
+        return sorted(out, key=lambda e: -e[0].score)
 
     def entity_index(self, doc_id: str) -> EntityIndex:
         if doc_id not in self._entities:  # a document's records never change under its id
@@ -373,6 +380,13 @@ def _names_an_indicator(q: Question, df: DocFacts, items: list[str]) -> bool:
     rows = {r.label for r in df.rows} | {p.name for p in df.projects}
     names = {i.level3 for i in df.indicators}
     return any(item in names and item not in rows for item in items)
+
+
+def docs_year_differs(reading: Reading, documents: list[Document]) -> bool:
+    """The question asks about a year none of its documents is for (a 上年 of one of them)."""
+    years = {int(m.value) for m in reading.of("year") if m.value}
+    return bool(years) and not years & {d.year for d in documents} and not read_question(
+        reading.text).op("whatif")
 
 
 def _without_words_of_items(reading: Reading, sources: list[Source]) -> Reading:

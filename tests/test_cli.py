@@ -24,7 +24,7 @@ def indexed(tmp_path, model_dir, monkeypatch):
     docs.mkdir()
     shutil.copy(DATA / CHANHE, docs / CHANHE)
     (docs / "empty.txt").write_bytes(b"")
-    (docs / "scan.docx").write_bytes(b"PK\x03\x04 not really")
+    (docs / "scan.doc").write_bytes(b"PK\x03\x04 not really")
     (docs / "notes.txt").write_text("会议纪要：今天讨论了食堂菜单。\n" * 30, encoding="utf-8")
     store_dir = tmp_path / "store"
     result = runner.invoke(app, ["index", str(docs), "--store", str(store_dir)])
@@ -37,7 +37,7 @@ def test_index_reports_each_document_and_names_bad_files(indexed):
     out = result.stdout + result.stderr
     assert "洛阳市瀍河回族区行政审批和政务信息管理局" in out and "14/14" in out
     assert "empty.txt: the file is empty" in out
-    assert "scan.docx: unsupported file type '.docx'" in out
+    assert "scan.doc: unsupported file type '.doc'" in out
     assert "notes.txt: no 部门预算 content" in out
 
 

@@ -88,3 +88,31 @@ def test_search_chunks_stored_for_every_document(corpus_index):
     assert indexer.vectors.doc_ids() == docs
     kinds = {r[0] for r in indexer.conn.execute("SELECT DISTINCT kind FROM chunks")}
     assert kinds == {"section", "table"}
+
+
+# what `budgetqa export` gave for the five documents before other publishers' formats were read
+# (issue 11): the readers, units and metadata rules for them must leave these facts as they were
+EXPORTED = {
+    XIGONG_DATA: 406, XIGONG_GOV: 392, XIGONG_STREET: 382, CHANHE: 266, CITY_DATA: 159,
+}
+KEY_FACTS = [
+    (CHANHE, "部门收支预算表", "收入总计", "收入/金额", 289.81, "289.81", 213),
+    (XIGONG_GOV, "部门收支预算表", "收入总计", "收入/金额", 1074.61, "1074.61", 234),
+    (XIGONG_GOV, "一般公共预算“三公”经费预算表", "一般公共预算“三公”经费预算表", "“三公”经费合计", 5.43, "5.43", 414),
+    (XIGONG_DATA, "部门收支预算表", "收入总计", "收入/金额", 948.39, "948.39", 381),
+    (XIGONG_STREET, "一般公共预算“三公”经费预算表", "合计", "“三公”经费合计", 2.4, "2.40", 934),
+]
+
+
+@pytest.mark.parametrize(("name", "count"), EXPORTED.items())
+def test_exported_fact_counts_are_unchanged(corpus_conn, name, count):
+    doc_id = doc_id_of(corpus_conn, name)
+    assert sum(1 for f in store.export_facts(corpus_conn) if f["doc_id"] == doc_id) == count
+
+
+@pytest.mark.parametrize(("name", "title", "row", "column", "value", "text", "line"), KEY_FACTS)
+def test_key_exported_facts_are_unchanged(corpus_conn, name, title, row, column, value, text, line):
+    doc_id = doc_id_of(corpus_conn, name)
+    found = [(f["value"], f["text"], f["line"], f["original_unit"]) for f in store.export_facts(corpus_conn)
+             if f["doc_id"] == doc_id and f["table"] == title and f["row"] == row and f["column"] == column]
+    assert found[0] == (value, text, line, "万元")

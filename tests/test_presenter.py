@@ -114,7 +114,7 @@ def test_an_oversized_or_unsupported_upload_is_refused_before_anything_is_writte
 
     settings = Settings(store=tmp_path / "store")
     big = index_upload("big.txt", b"x" * (MAX_UPLOAD_BYTES + 1), settings, embedder=None)
-    doc = index_upload("report.docx", b"PK\x03\x04", settings, embedder=None)
+    doc = index_upload("report.doc", b"PK\x03\x04", settings, embedder=None)
     assert not big.ok and "文件太大" in big.message
     assert not doc.ok and "不支持的文件类型" in doc.message
     assert not (tmp_path / "store").exists()

@@ -180,3 +180,42 @@ def test_one_item_in_two_places_with_the_gap_explained(corpus_engine):
     a = corpus_engine.answer("西工街道项目支出在一张表里是771.08万元，另一张表是768.08万元，算不算矛盾？")
     assert a.intent == "consistency" and a.verdict is True and a.value == pytest.approx(3.0)
     assert "政府性基金" in a.answer
+
+
+@pytest.mark.parametrize("question, value", [
+    ("西工区政府办2025年项目支出比基本支出少多少？", 591.91),
+    ("西工区政府办2025年人员经费和公用经费差多少？", 729.44),
+])
+def test_a_difference_of_two_items(corpus_engine, question, value):
+    a = corpus_engine.answer(question)
+    assert a.value == pytest.approx(value) and "−" in a.computation
+
+
+@pytest.mark.parametrize("question, value, unit", [
+    ("西工街道2023年比2022年多花了多少钱？", 208.86, "万元"),
+    ("西工区政府办2025年比去年多了多少预算？", 155.64, "万元"),
+    ("西工区政府办2025年收入总计比上年增长了百分之多少？", 16.94, "%"),
+])
+def test_the_change_against_last_year_as_stated(corpus_engine, question, value, unit):
+    a = corpus_engine.answer(question)
+    assert (a.value, a.unit) == (pytest.approx(value), unit), a.answer
+
+
+def test_a_year_before_the_document_is_not_answered_with_its_figures(corpus_engine):
+    a = corpus_engine.answer("西工区政府办2024年的预算是多少？")
+    assert a.value != pytest.approx(1074.61)
+    assert a.value is None or "2024" in a.answer
+
+
+@pytest.mark.parametrize("question, value", [
+    ("西工区政府办每个月平均花多少钱？", 89.55),
+    ("西工区政府办2025年人员经费平均每月多少？", 65.11),
+])
+def test_per_month_of_a_years_budget(corpus_engine, question, value):
+    a = corpus_engine.answer(question)
+    assert a.value == pytest.approx(value) and "÷ 12" in a.computation
+
+
+def test_a_share_whose_whole_is_named_first(corpus_engine):
+    a = corpus_engine.answer("西工区政府办基本支出里人员经费占几成？")
+    assert a.value == pytest.approx(93.77) and a.unit == "%"

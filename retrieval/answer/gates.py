@@ -49,6 +49,9 @@ def legacy_misfit(reading: Reading, answer: Answer, interpretations: list[tuple[
     kind = answer_kind(answer)
     if answer.verdict is None and not kind_fits(reading.asked, kind, answer.unit):
         return f"问的是{_asked_words(reading.asked)}，找到的却是{answer.unit or '文字'}"
+    if reading.op("difference") and answer.intent not in ("difference", "compare", "change", "claim",
+                                                          "consistency") and kind == "amount":
+        return "问的是差额，找到的是其中一项"
     counted = reading.asked.counted
     if kind == "count" and counted and not _speaks_of(answer, counted):
         return f"问的是多少{counted}，找到的数字说的不是{counted}"

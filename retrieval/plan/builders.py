@@ -42,7 +42,7 @@ def propose(ctx: Context) -> list[Interpretation]:
     named = [i for s in ctx.sources for i in distinct(find_items(ctx, s)) if i.score >= 0.95]
     for name, fn in BUILDERS.items():
         for interp in fn(ctx):
-            ops = _ops(interp.plan)
+            ops = _ops(interp.plan) | ({"difference"} if name == "change" else set())  # a change is a difference
             ignored = [o for o in stated if not USES[o] & ops]
             labels = _labels(interp.plan)
             # an item the question names that the plan neither covers nor uses

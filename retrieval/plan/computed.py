@@ -182,11 +182,17 @@ def what_if(ctx: Context) -> list[Interpretation]:
 def change(ctx: Context) -> list[Interpretation]:
     """The change against last year as the document states it (涨幅, 增长了多少, 比上年减少多少)."""
     src = single(ctx)
-    if src is None or not re.search(r"上年|去年|上一年|涨幅|增幅|降幅|增长|减少|增加|下降", ctx.text):
+    earlier_year = src is not None and any(
+        m.value and m.value < src.facts.document.year for m in ctx.mentions("year"))
+    if src is None or not (re.search(r"上年|去年|上一年|涨幅|增幅|降幅|增长|减少|增加|下降", ctx.text) or earlier_year):
         return []
     percent = ctx.reading.asked.kind == "percent"
     kind = "change_percent" if percent else "change_amount"
-    if not percent and not re.search(r"(增加|减少|增长|下降|变化|多|少)了?多少|涨了?多少", ctx.text):
+    doc_year = src.facts.document.year
+    earlier = any(m.value and m.value < doc_year for m in ctx.mentions("year"))
+    against_before = re.search(r"比(上年|去年|上一年|前一年)|上年|去年", ctx.text) or earlier
+    if not percent and not (re.search(r"(增加|减少|增长|下降|变化|多|少)了?多少|涨了?多少", ctx.text) or (
+            against_before and re.search(r"(多|少|增|减|涨|降).{0,4}(多少|几)", ctx.text))):
         return []
     items = _amount_items(ctx, src)
     facts = {f.fact_id: f for f in src.facts.facts if f.kind == kind}
@@ -194,14 +200,17 @@ def change(ctx: Context) -> list[Interpretation]:
     # budget's change only when the question names no item
     linked = [(c.score, facts[c.entity.removeprefix("fact:")]) for c in src.links
               if c.kind == "fact" and c.entity.removeprefix("fact:") in facts and c.score >= 0.7]
+    spans = []
     if not linked and not [i for i in items if i.name not in ("支出总计", "收入总计")]:
+        # the whole budget's change is stated for 收支总计: it is the change of 收入/支出总计 too
         linked = [(0.8, f) for f in facts.values() if f.subject == "收支总计"]
+        spans = [(i.start, i.end) for i in items]
     if not linked:
         return []
     score, fact = max(linked, key=lambda x: (x[0], len(x[1].subject)))
     label = f"{fact.subject}比上年{fact.direction}{'幅度' if percent else '额'}"
     plan = Plan(op="value", entity=src.key(f"fact:{fact.fact_id}"), label=label)
-    return [interp(plan, 0.8 + 0.06 * score, src)]
+    return [interp(plan, 0.8 + 0.06 * score, src, *spans)]
 
 
 @builder("indicator_unit")
@@ -266,3 +275,19 @@ def _residue(ctx: Context, src: Source) -> str:
         if m.kind in ("year", "constant", "claim", "operator"):
             text = text.replace(m.text, "")
     return "".join(re.findall(r"[\u4e00-\u9fff]", _ASKING.sub("", text)))
+
+
+
+@builder("pair_difference")
+def pair_difference(ctx: Context) -> list[Interpretation]:
+    """"项目支出比基本支出少多少", "A和B差多少": two items of one document, subtracted."""
+    src = single(ctx)
+    op = ctx.reading.op("difference")
+    if src is None or op is None:
+        return []
+    items = [i for i in _amount_items(ctx, src) if i.score >= 0.9]
+    if len(items) < 2:
+        return []
+    a, b = items[0], items[1]
+    plan = Plan(op="difference", args=[a.leaf, b.leaf], label=f"{a.name}与{b.name}之差")
+    return [interp(plan, 0.86, src, (a.start, a.end), (b.start, b.end), (op.start, op.end))]

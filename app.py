@@ -166,6 +166,11 @@ def show_reply(r: Reply, docs: list[Document]) -> None:
         else:
             st.markdown(escape_markdown(a.answer))
         reading(a)
+        items = presenter.item_table(a)
+        if items is not None:
+            st.dataframe(items, hide_index=True)
+            st.download_button("下载CSV", items.to_csv(index=False).encode("utf-8-sig"), file_name="明细.csv",
+                               mime="text/csv", key=f"csv_{id(r)}")
         for i, option in enumerate(a.alternatives):
             if st.button(escape_markdown(option), key=f"alt_{id(r)}_{i}"):
                 st.session_state[PENDING] = option

@@ -355,3 +355,15 @@ def verdict_words(answer: Answer) -> str:
     if answer.intent == "consistency":
         return "一致" if answer.verdict else "不一致"
     return "说法正确" if answer.verdict else "说法不对"
+
+
+def item_table(answer: Answer) -> pd.DataFrame | None:
+    """The items of a list, a sum or a count (projects with amounts, indicators …) as a table with
+    their sources, for answers that name three or more."""
+    if len(answer.figures) < 3 or not (answer.intent or "").startswith(("plan:", "count", "structure")):
+        return None
+    rows = [{"项目": f.label, "数值": f.value, "单位": f.unit,
+             "出处": " · ".join(x for x in (f.citation.table, f.citation.row, f.citation.column) if x),
+             "行/页": f"第{f.citation.page}页" if f.citation.page else (
+                 f"第{f.citation.line}行" if f.citation.line else "")} for f in answer.figures]
+    return pd.DataFrame(rows)

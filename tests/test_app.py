@@ -201,3 +201,11 @@ def test_greetings_get_help_and_claims_a_verdict_in_words(corpus_app):
     assert not reply.get("metric") and "可以这样问" in texts(reply)
     reply = last_reply(ask(corpus_app, "有人说西工区政府办2025年预算不到500万元，对吗？"))
     assert "说法不对" in texts(reply)
+
+
+def test_a_list_answer_is_a_table_with_csv(corpus_app):
+    reply = last_reply(ask(corpus_app, "西工区大数据局金额排前三的项目合计是多少？"))
+    frame = reply.get("dataframe")[0].value
+    assert list(frame["项目"])[:3] == ["智慧平台建设(签批)", "政府购买服务", "行政服务工作专项经费"]
+    assert list(frame["数值"])[:3] == [500.0, 143.5, 28.32]
+    assert reply.get("download_button")

@@ -68,8 +68,15 @@ def _writable_or_exit(settings: Settings) -> None:
 def index(
     paths: Annotated[list[Path], typer.Argument(help="files or folders to index")],
     store_dir: StoreOption = None,
+    department: Annotated[str | None, typer.Option(
+        "--department", help="department (or 市本级 …) of files that do not name it")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="year of files that do not state it")] = None,
 ) -> None:
-    """Index budget documents (unchanged files are skipped; a changed file replaces its records)."""
+    """Index budget disclosures (.txt .md .pdf .html .xlsx .xls .docx): unchanged files are skipped;
+    a changed file, or a newer version of a department's year, replaces the older records."""
+    if year is not None and not 1990 <= year <= 2100:
+        errors.print(f"[red]error:[/red] --year {year} is not a budget year")
+        raise typer.Exit(2)
     from indexer.pipeline import Indexer, expand_paths
     from indexer.vectors import LazyEmbeddings, VectorIndex, chroma_client
 
@@ -90,7 +97,8 @@ def index(
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                       console=errors, transient=True) as progress:
             task = progress.add_task("indexing", total=len(files))
-            results = indexer.index(files, progress=lambda p: progress.advance(task))
+            results = indexer.index(files, progress=lambda p: progress.advance(task),
+                                    department=department, year=year)
     except StoreWriteError as error:  # disk full, permission denied: one line, not a traceback
         typer.echo(f"error     {error}; the store stays readable", err=True)
         raise typer.Exit(1) from None
@@ -106,6 +114,8 @@ def index(
             )
         elif r.status == "unchanged":
             typer.echo(f"unchanged {shown(r.path.name)}: {r.department} {r.year}")
+        elif r.status == "superseded":
+            typer.echo(f"skipped   {shown(r.path.name)}: {r.department} {r.year}, a newer version is stored")
     for r in results:
         for warning in r.warnings:
             typer.echo(f"warning   {shown(r.path.name)}: {warning}")

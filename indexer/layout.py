@@ -75,9 +75,11 @@ def attachment_start(lines: list[str]) -> int:
 def find_tables(lines: list[str]) -> list[TableSpan]:
     """Locate every table after the attachment heading, with its number and line range."""
     begin = attachment_start(lines)
+    # without an 附件 line the tables may start on the first line (a sheet, a pasted table)
+    first = begin + 1 if begin or (lines and squeeze(normalise(lines[0])).startswith("附件")) else 0
     starts: list[tuple[int, str, str | None, int]] = []  # (title index, title, number, start index)
     pending_number: tuple[int, str] | None = None
-    for i in range(begin + 1, len(lines)):
+    for i in range(first, len(lines)):
         number = number_label(lines[i])
         if number:
             pending_number = (i, number)

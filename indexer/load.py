@@ -1,14 +1,24 @@
-"""Read a file into lines, refusing what is not a readable budget text with a named reason."""
+"""Read a file into lines, refusing what is not a readable budget text with a named reason.
+
+`read_document` dispatches by suffix: text here, PDF in `pdf`, HTML, Excel and Word in `read/`;
+each gives the same lines (tables as tab-separated lines) to the parsers.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 TEXT_SUFFIXES = {".txt", ".md", ".text"}
 PDF_SUFFIXES = {".pdf"}
+HTML_SUFFIXES = {".html", ".htm"}
+EXCEL_SUFFIXES = {".xlsx", ".xls"}
+WORD_SUFFIXES = {".docx"}
+SUPPORTED_SUFFIXES = TEXT_SUFFIXES | PDF_SUFFIXES | HTML_SUFFIXES | EXCEL_SUFFIXES | WORD_SUFFIXES
+SUPPORTED_NAMES = ".txt, .md, .pdf, .html, .htm, .xlsx, .xls, .docx"
 MAX_BYTES = 20 * 1024 * 1024  # a budget disclosure is well under 1 MB of text
 # A byte order mark names its encoding outright. UTF-32 LE comes before UTF-16 LE: its BOM
 # starts with UTF-16 LE's.
@@ -25,6 +35,12 @@ _BOMS = (
 _LEGACY = ("gb18030", "big5", "cp950")
 _MIN_CJK_SHARE = 0.6  # of the non-ASCII characters: real Chinese text is above 0.95
 _TRADITIONAL = {"big5", "cp950"}  # Big5 has no simplified characters: its text is traditional
+# characters that only traditional text writes (預算, 萬元, 經費, 項目, 部門, 單位 …): a UTF-8 page
+# from a mirror site is traditional when several of them occur
+_TRADITIONAL_ONLY = set("預萬經費項門單縣區辦與務報歲產數據決財撥計劃結餘運維護車購價會議總類")
+_MIN_TRADITIONAL = 5
+_PIPE_ROW = re.compile(r"^\s*[|｜].*[|｜]\s*$|^[^|｜]+[|｜]\s*$")
+_PIPE_ONLY = re.compile(r"^\s*[|｜]\s*$")
 
 
 class UnreadableFile(Exception):
@@ -126,6 +142,131 @@ def _simplified(text: str) -> str:
     return "\n".join(_converter().convert(line) for line in text.split("\n"))
 
 
+def looks_traditional(lines: list[str]) -> bool:
+    """Several characters that simplified text never writes."""
+    seen: set[str] = set()
+    for line in lines:
+        seen.update(c for c in line if c in _TRADITIONAL_ONLY)
+        if len(seen) >= _MIN_TRADITIONAL:
+            return True
+    return False
+
+
+def pipe_tables(lines: list[str]) -> list[str]:
+    """Markdown-style rows ("| 项目 | 预算数 |", "项目 | 预算数 |") as tab-separated lines.
+
+    One line stays one line, so line numbers still cite the file; separator rows ("|---|")
+    stay as they are (the table parser skips them).
+    """
+    out = []
+    for line in lines:
+        if _PIPE_ROW.match(line) and not _PIPE_ONLY.match(line) and "\t" not in line:
+            t = line.strip().replace("｜", "|")
+            t = t[1:] if t.startswith("|") else t
+            t = t[:-1] if t.endswith("|") else t
+            line = "\t".join(field.strip() for field in t.split("|"))
+        out.append(line)
+    return one_cell_tables(out)
+
+
+def one_cell_tables(lines: list[str]) -> list[str]:
+    """Tables written one cell per line, each cell followed by a line holding only "|" (an empty
+    cell is a "|" line alone), rows apart by an empty line: each row becomes one tab-separated
+    line on its first line; the row's other lines are left empty, so line numbers still hold."""
+    out = list(lines)
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and lines[j].strip():
+            j += 1
+        block = lines[i:j]
+        bars = sum(1 for line in block if _PIPE_ONLY.match(line))
+        if len(block) >= 4 and bars * 2 >= len(block) and _PIPE_ONLY.match(block[-1]):
+            fields: list[str] = []
+            cell: str | None = None
+            for line in block:
+                if _PIPE_ONLY.match(line):
+                    fields.append(cell.strip() if cell is not None else "")
+                    cell = None
+                else:
+                    cell = line if cell is None else cell + line  # a cell wrapped over lines
+            if len(fields) >= 2:
+                out[i:j] = ["\t".join(fields)] + [""] * (j - i - 1)
+        i = j + 1
+    return out
+
+
+def finish_lines(lines: list[str], encoding: str) -> list[str]:
+    """Lines the parsers read: simplified characters, pipe tables as tab lines; same count."""
+    if encoding in _TRADITIONAL or looks_traditional(lines):
+        # the parsers read the documents' simplified vocabulary (部门预算, 合计, 基本支出);
+        # converting line by line keeps every line where it was, so line numbers still cite
+        lines = _simplified("\n".join(lines)).split("\n")
+    return pipe_tables(lines)
+
+
+def _check_size(path: Path) -> None:
+    size = path.stat().st_size
+    if size == 0:
+        raise UnreadableFile("the file is empty")
+    if size > MAX_BYTES:
+        raise UnreadableFile(f"the file is too large ({size / 1e6:.1f} MB, limit {MAX_BYTES // 10**6} MB)")
+
+
+def read_document(path: Path) -> SourceText:
+    """Read any supported file into lines, by its suffix: text, PDF, HTML, Excel or Word.
+
+    Args:
+        path: the file.
+
+    Returns:
+        Its lines (tables as tab-separated lines), hash and encoding (or format).
+
+    Raises:
+        UnreadableFile: unsupported type, empty, too large, or not readable as its type.
+    """
+    suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        return read_source(path)
+    if suffix in PDF_SUFFIXES:
+        from indexer.pdf import read_pdf
+
+        return read_pdf(path)
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnreadableFile(f"unsupported file type '{suffix or '(none)'}' (supported: {SUPPORTED_NAMES})")
+    _check_size(path)
+    data = path.read_bytes()
+    if suffix in HTML_SUFFIXES:
+        from indexer.read.html import UnreadableHTML, html_lines
+
+        text, encoding = decode(data)
+        # lxml refuses a str that still declares its encoding; the bytes are decoded already
+        text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
+        try:
+            lines = html_lines(text)
+        except UnreadableHTML as error:
+            raise UnreadableFile(str(error)) from None
+    elif suffix in EXCEL_SUFFIXES:
+        from indexer.read.excel import UnreadableWorkbook, workbook_lines
+
+        encoding = suffix.lstrip(".")
+        try:
+            lines = workbook_lines(path)
+        except UnreadableWorkbook as error:
+            raise UnreadableFile(str(error)) from None
+    else:
+        from indexer.read.docx import UnreadableWordFile, docx_lines
+
+        encoding = "docx"
+        try:
+            lines = docx_lines(path)
+        except UnreadableWordFile as error:
+            raise UnreadableFile(str(error)) from None
+    if not any(line.strip() for line in lines):
+        raise UnreadableFile("the file has no text (only whitespace)")
+    return SourceText(path, hashlib.sha256(data).hexdigest(), encoding, finish_lines(lines, encoding))
+
+
 def read_source(path: Path) -> SourceText:
     """Read a text file; raise UnreadableFile with the reason if it cannot be used."""
     suffix = path.suffix.lower()
@@ -133,18 +274,10 @@ def read_source(path: Path) -> SourceText:
         raise UnreadableFile(
             f"unsupported file type '{suffix or '(none)'}' (supported: .txt, .md)"
         )
-    size = path.stat().st_size
-    if size == 0:
-        raise UnreadableFile("the file is empty")
-    if size > MAX_BYTES:
-        raise UnreadableFile(f"the file is too large ({size / 1e6:.1f} MB, limit {MAX_BYTES // 10**6} MB)")
+    _check_size(path)
     data = path.read_bytes()
     text, encoding = decode(data)
-    if encoding in _TRADITIONAL:
-        # the parsers read the documents' simplified vocabulary (部门预算, 合计, 基本支出);
-        # the conversion keeps every line where it was, so line numbers still cite the file
-        text = _simplified(text)
     if not text.strip():
         raise UnreadableFile("the file has no text (only whitespace)")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return SourceText(path, hashlib.sha256(data).hexdigest(), encoding, lines)
+    return SourceText(path, hashlib.sha256(data).hexdigest(), encoding, finish_lines(lines, encoding))

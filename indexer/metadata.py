@@ -1,17 +1,53 @@
-"""Document metadata: department, budget year, region level, unit of amounts, text shape."""
+"""Document metadata: kind, department (or level of government), budget year, region level,
+unit of amounts, text shape — each found from the document's own evidence.
+
+Kinds: 部门预算 / 单位预算 (this corpus), 部门决算 / 单位决算 (final accounts), 三公经费 (a notice of
+the "三公"经费, also for a whole level of government: 市本级, 区本级, 高新区). The department comes
+from, in order: a name the user gives, the 部门名称/编制单位 lines of the tables, the title, the body
+(a name before 主要职责, "本部门是…", "我单位…"), the file name; the year likewise. Text with no
+budget content is refused with the reason; a document without a name or year is refused unless
+the user gives one.
+"""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import PurePath
 
 from indexer.load import NotABudgetDocument
-from indexer.text import amount_unit, normalise, squeeze
+from indexer.text import amount_unit, arabic_years, normalise, squeeze
 
 _DEPARTMENT_LINE = re.compile(r"部门(?:\(单位\))?名称[:：]?\s*(?:\t)?\s*([^\t单]+?)(?:\s*[(（]汇总[)）])?\s*(?:单位[:：].*)?$")
+# "编制单位：XX局" (决算 tables), "单位名称：XX中心" — a colon is required: "单位名称" alone heads a column
+_COMPILER_LINE = re.compile(r"(?:编制|填报|预算)?单位(?:名称)?[:：]\s*([^\t:：]+?)\s*(?:\t|金额单位|单位[:：]|$)")
 _YEAR_BUDGET = re.compile(r"(20\d\d)年度?[^\d,，。;；]{0,40}?部门预算")
+_YEAR_OF_KIND = {
+    "预算": re.compile(r"(20\d\d)年度?[^\d,，。;；]{0,40}?(?:部门|单位)预算"),
+    "决算": re.compile(r"(20\d\d)年度?[^\d,，。;；]{0,40}?(?:部门|单位)?决算"),
+    "三公": re.compile(r"(20\d\d)年度?[^\d,，。;；]{0,40}?三公"),
+}
 _NAME_END = re.compile(r"(局|办公室|委员会|办事处|中心|政府|院|所|站|馆|队|处|部|厅|会|社|委|校|园|台|室)$")
+# a level of government, or a zone, standing where a department's name would
+_LEVEL_NAME = re.compile(r"^(?:[\u4e00-\u9fff]{0,8}(?:市|区|县|州|旗))?(?:市|区|县|省|州|旗)本级$"
+                         r"|^[\u4e00-\u9fff]{0,10}(?:高新区|开发区|新区|高新技术产业开发区|经开区)$")
+_NAME_CHARS = r"[\u4e00-\u9fff（）()]"
+_KIND_WORD = r"(?:部门|单位)?(?:预算|决算)|[“\"”]?三公[”\"“]?经费"
+_TITLE = re.compile(rf"^(?:关于)?(?:20\d\d年度?)?({_NAME_CHARS}{{2,40}}?)(?:20\d\d年度?)?(?:{_KIND_WORD})")
+# names in the body: before 主要职责 / 是…部门, after 本部门是 / 我单位
+_BODY_NAMES = (
+    re.compile(rf"(?:本部门|我单位|本单位)(?:全称|名称)?(?:是|为)({_NAME_CHARS}{{3,40}}?)(?:[，,。；;（(]|是|为|$)"),
+    re.compile(rf"(?:^|[。；;：:\s])({_NAME_CHARS}{{3,40}}?)(?:的)?主要职责"),
+    re.compile(rf"(?:^|[。；;：:\s])({_NAME_CHARS}{{3,40}}?)(?:是|为)[^，。]{{0,24}}?"
+               r"(?:工作部门|组成部门|直属|事业单位|派出机构|行政机构|参公单位)"),
+    re.compile(rf"(?:^|[。；;：:\s])({_NAME_CHARS}{{3,40}}?)(?:[（(]以下简称)"),
+)
+_GENERIC = re.compile(r"^(?:本|我|该|各|下属|所属|部门|单位|主要|其他)")
+_FILE_NOISE = re.compile(r"20\d\d年?度?|(?:部门|单位)?(?:预算|决算)(?:公开|报告|说明|表)?|[“\"”]?三公[”\"“]?经费"
+                         r"|情况说明|公开|附件|[_\-—\s.·()（）\d]+")
+_AMOUNT = re.compile(r"\d[\d,]*(?:\.\d+)?\s*(?:亿元|万元|千元|元|万)")
+_TABLE_NUMBER = re.compile(r"\t\s*-?\d[\d,]*(?:\.\d+)?\s*(?:\t|$)")
 
 
 @dataclass(frozen=True)
@@ -22,12 +58,27 @@ class Metadata:
     unit: str
     shape: str  # "tsv" or "flat"
     title: str
+    kind: str = "部门预算"  # 部门预算 / 单位预算 / 部门决算 / 单位决算 / 三公经费
+    warnings: tuple[str, ...] = field(default_factory=tuple)
 
 
 def text_shape(lines: list[str]) -> str:
-    """Tab-separated tables, or a flattened PDF text whose tables lost their columns."""
+    """Tab-separated tables, or a flattened PDF text whose tables lost their columns.
+
+    A long document needs 20 tab lines; a partial one (a table or two) is tab-separated when its
+    tab lines are at least as many as the lines holding bare numbers (flattened table rows).
+    """
     tab_lines = sum(1 for line in lines if line.count("\t") >= 2)
-    return "tsv" if tab_lines >= 20 else "flat"
+    if tab_lines >= 20:
+        return "tsv"
+    tabbed = sum(1 for line in lines if "\t" in line.strip("\t "))
+    bare = sum(1 for line in lines if "\t" not in line and re.fullmatch(r"\s*-?[\d,]+\.\d{2}\s*", line))
+    return "tsv" if tabbed >= 3 and tabbed >= bare else "flat"
+
+
+def _name_ok(name: str) -> bool:
+    return (2 <= len(name) <= 40 and not _GENERIC.search(name)
+            and bool(_NAME_END.search(name) or _LEVEL_NAME.search(name)))
 
 
 def find_department(lines: list[str]) -> str | None:
@@ -45,29 +96,116 @@ def find_department(lines: list[str]) -> str | None:
     return None
 
 
-def find_year(lines: list[str]) -> int | None:
-    """The year most often written just before "部门预算" (title, 附件, 情况说明)."""
-    years: Counter[int] = Counter()
+def compiler_name(lines: list[str]) -> str | None:
+    """The most frequent "编制单位：…" / "单位名称：…" value (决算 tables, Excel sheets)."""
+    names: Counter[str] = Counter()
     for line in lines:
-        for m in _YEAR_BUDGET.finditer(squeeze(normalise(line))):
-            years[int(m.group(1))] += 1
-    return years.most_common(1)[0][0] if years else None
+        for m in _COMPILER_LINE.finditer(line.strip()):
+            name = squeeze(m.group(1))
+            if 4 <= len(name) <= 40 and "元" not in name and _name_ok(name):
+                names[name] += 1
+    return names.most_common(1)[0][0] if names else None
+
+
+def _head(lines: list[str], count: int = 15) -> list[str]:
+    """The first non-empty lines, squeezed (the title is among them when there is one)."""
+    out = []
+    for line in lines:
+        t = squeeze(normalise(line).lstrip("#").strip("*"))
+        if t and "\t" not in line:
+            out.append(t)
+        if len(out) == count:
+            break
+    return out
 
 
 def department_from_title(lines: list[str]) -> str | None:
-    """Fallback: the name in the opening lines ("2025 年洛阳市…局 部门预算公开")."""
-    head = squeeze("".join(normalise(line) for line in lines[:12]))
-    m = re.search(r"(?:20\d\d年度?)?(.{4,40}?)(?:20\d\d年度?)?部门预算", head)
-    if m and _NAME_END.search(m.group(1)):
-        return m.group(1)
+    """The name in a title line ("2025 年洛阳市…局 部门预算公开", "市本级2024年“三公”经费…")."""
+    head = _head(lines)
+    candidates = head + ["".join(head[k:k + 2]) for k in range(len(head) - 1)]
+    for line in candidates:
+        m = _TITLE.search(line)
+        if m and _name_ok(m.group(1)):
+            return m.group(1)
     return None
 
 
+def department_from_body(lines: list[str]) -> str | None:
+    """A name the text gives itself: "本部门是…", "…局主要职责", "…局是市政府工作部门"."""
+    for pattern in _BODY_NAMES:
+        names: Counter[str] = Counter()
+        for line in lines[:600]:
+            for m in pattern.finditer(squeeze(normalise(line))):
+                name = re.sub(r"^(?:20\d\d年度?)", "", m.group(1))
+                if _name_ok(name):
+                    names[name] += 1
+        if names:
+            return names.most_common(1)[0][0]
+    return None
+
+
+def department_from_file_name(name: str | None) -> str | None:
+    """The name left in a file name once years, kind words and separators are removed."""
+    if not name:
+        return None
+    stem = normalise(PurePath(name).stem)
+    rest = _FILE_NOISE.sub(" ", stem).split()
+    for part in rest:
+        if _name_ok(part) and re.fullmatch(rf"{_NAME_CHARS}+", part):
+            return part
+    return None
+
+
+def find_year(lines: list[str], kind: str = "部门预算") -> int | None:
+    """The year most often written just before the kind's name ("2025年…部门预算")."""
+    pattern = _YEAR_BUDGET if kind == "部门预算" else _YEAR_OF_KIND[_family(kind)]
+    years: Counter[int] = Counter()
+    for line in lines:
+        for m in pattern.finditer(arabic_years(squeeze(normalise(line)))):
+            years[int(m.group(1))] += 1
+    if years:
+        return years.most_common(1)[0][0]
+    head = Counter(int(y) for line in _head(lines) for y in re.findall(r"(20\d\d)年", arabic_years(line)))
+    return head.most_common(1)[0][0] if head else None
+
+
+def year_from_file_name(name: str | None) -> int | None:
+    m = re.search(r"(?<!\d)(20\d\d)(?!\d)", arabic_years(normalise(name or "")))
+    return int(m.group(1)) if m else None
+
+
+def _family(kind: str) -> str:
+    return "决算" if "决算" in kind else "三公" if kind == "三公经费" else "预算"
+
+
+def document_kind(lines: list[str]) -> str | None:
+    """部门预算 / 单位预算 / 部门决算 / 单位决算 / 三公经费 from the title, else the body; None
+    when the text names no budget at all."""
+    head = "".join(_head(lines, 6))
+    body = squeeze(normalise("\n".join(lines[:4000])))
+    m = re.search(r"(部门|单位)(预算|决算)|(决算)(?:公开|报告|情况说明|表)", head)
+    if m:
+        return f"{m.group(1) or '部门'}{m.group(2) or m.group(3)}"
+    if "三公" in "".join(_head(lines, 2)):  # the title itself, not a table further down
+        return "三公经费"
+    final, budget = body.count("决算"), body.count("预算")
+    if final and ("决算数" in body or final > budget):
+        return "单位决算" if "单位决算" in body else "部门决算"
+    if re.search(r"部门预算|单位预算|预算表|收支预算|预算数", body):
+        return "单位预算" if body.count("单位预算") > body.count("部门预算") else "部门预算"
+    if "三公" in body:
+        return "三公经费"
+    return "部门预算" if budget >= 5 else None
+
+
 def region_level(department: str) -> str:
-    """Administrative level from the name: 街道/乡镇, 区, 县, 市, 省."""
+    """Administrative level from the name: 街道/乡镇, 区, 县, 市, 省; 市本级 → 市."""
+    level = re.search(r"(市|区|县|省|州|旗)本级$", department)
+    if level:
+        return {"州": "市", "旗": "县"}.get(level.group(1), level.group(1))
     if re.search(r"街道|乡|镇", department):
         return "街道"
-    if re.search(r"市.+?区|^\S{2,6}区", department):
+    if re.search(r"市.+?区|^\S{2,6}区|^(?:高新|开发|新)区", department):
         return "区"
     if "县" in department:
         return "县"
@@ -79,33 +217,82 @@ def region_level(department: str) -> str:
 
 
 def document_unit(lines: list[str]) -> str:
+    """The unit of the 单位 lines (most common), else of the text's amounts, else 万元."""
     units = Counter(u for u in (amount_unit(line) for line in lines) if u)
-    return units.most_common(1)[0][0] if units else "万元"
+    if units:
+        return units.most_common(1)[0][0]
+    stated = Counter(re.sub(r"^万$", "万元", m.group(0).lstrip("0123456789,. "))
+                     for line in lines for m in _AMOUNT.finditer(normalise(line)))
+    return stated.most_common(1)[0][0] if stated else "万元"
 
 
-def document_title(lines: list[str], department: str, year: int) -> str:
+def document_title(lines: list[str], department: str, year: int, kind: str = "部门预算") -> str:
     head = [normalise(line) for line in lines[:12] if normalise(line)]
     joined = squeeze("".join(head))
     m = re.search(r".{0,60}?部门预算公开", joined)
-    return m.group(0) if m else f"{year}年{department}部门预算"
+    if m:
+        return m.group(0)
+    # other kinds keep their own title line ("市本级2024年“三公”经费预算情况说明")
+    title = next((t for t in _head(lines, 6) if _TITLE.search(t) and len(t) <= 60), None)
+    return title if title and kind != "部门预算" else f"{year}年{department}{kind}"
 
 
-def read_metadata(lines: list[str]) -> Metadata:
-    """Find the metadata; raise NotABudgetDocument when the text has no budget markers."""
-    text = "\n".join(lines[:4000])
-    if text.count("预算") < 5 or not re.search(r"部门预算|预算表|收支预算", squeeze(text)):
+def has_figures(lines: list[str]) -> bool:
+    """Amounts with a money unit in the text, or table rows holding numbers."""
+    return any(_AMOUNT.search(normalise(line)) or _TABLE_NUMBER.search(line) for line in lines)
+
+
+def read_metadata(lines: list[str], file_name: str | None = None, department: str | None = None,
+                  year: int | None = None) -> Metadata:
+    """Find the metadata from the document's evidence.
+
+    Args:
+        lines: the document's lines.
+        file_name: the file's name, the last place a department or year is looked for.
+        department: a name the user gives (used as given, over what the document says).
+        year: a year the user gives.
+
+    Returns:
+        The metadata, with warnings saying where a name or year came from when not the text.
+
+    Raises:
+        NotABudgetDocument: no budget content, or no department or year found nor given.
+    """
+    kind = document_kind(lines)
+    if kind is None:
         raise NotABudgetDocument("no 部门预算 content (no budget tables or 预算 headings found)")
-    department = find_department(lines) or department_from_title(lines)
+    if not has_figures(lines):
+        raise NotABudgetDocument("no 部门预算 content (it mentions 预算 but states no amounts and "
+                                 "holds no budget tables)")
+    warnings: list[str] = []
+    found = (find_department(lines) or compiler_name(lines) or department_from_title(lines))
+    if not found and (found := department_from_body(lines)):
+        warnings.append(f"部门名称取自正文：{found}")
+    if not found and (found := department_from_file_name(file_name)):
+        warnings.append(f"部门名称取自文件名：{found}")
+    if department:
+        department = department.strip()
+        if found and found != department:
+            warnings.append(f"部门名称按指定的“{department}”收录（文中为“{found}”）")
+    department = department or found
     if not department:
-        raise NotABudgetDocument("no department name found (no 部门名称 line or title)")
-    year = find_year(lines)
+        raise NotABudgetDocument("no department name found (no 部门名称 line, title, body name or file"
+                                 " name): give one with --department")
+    found_year = find_year(lines, kind)
+    if not found_year and (found_year := year_from_file_name(file_name)):
+        warnings.append(f"年度取自文件名：{found_year}")
+    if year and found_year and year != found_year:
+        warnings.append(f"年度按指定的 {year} 收录（文中为 {found_year}）")
+    year = year or found_year
     if not year:
-        raise NotABudgetDocument("no budget year found (no \"20XX 年…部门预算\")")
+        raise NotABudgetDocument(f"no budget year found (no \"20XX 年…{kind}\"): give one with --year")
     return Metadata(
         department=department,
         year=year,
         region_level=region_level(department),
         unit=document_unit(lines),
         shape=text_shape(lines),
-        title=document_title(lines, department, year),
+        title=document_title(lines, department, year, kind),
+        kind=kind,
+        warnings=tuple(warnings),
     )

@@ -20,24 +20,23 @@ from indexer.failures import StoreWriteError, describe, writing
 from indexer.indicators import parse_indicator_tables
 from indexer.layout import clean_title, find_tables, listed_tables
 from indexer.load import (
-    PDF_SUFFIXES,
-    TEXT_SUFFIXES,
+    SUPPORTED_SUFFIXES,
     NotABudgetDocument,
     SourceText,
     UnreadableFile,
     file_sha256,
-    read_source,
+    read_document,
 )
 from indexer.metadata import read_metadata
 from indexer.narrative import extract_facts
-from indexer.pdf import read_pdf
 from indexer.records import Document, ParsedDocument
 from indexer.sections import parse_sections, table_text_sections
+from indexer.table_kinds import is_summary, table_kind
 from indexer.tables_flat import parse_flat_tables
 from indexer.tables_tsv import parse_tsv_tables
 from indexer.vectors import VectorIndex
 
-SUPPORTED = TEXT_SUFFIXES | PDF_SUFFIXES
+SUPPORTED = SUPPORTED_SUFFIXES
 
 
 class TruncatedDocument(Exception):
@@ -47,7 +46,7 @@ class TruncatedDocument(Exception):
 @dataclass
 class IndexResult:
     path: Path
-    status: str  # "indexed", "unchanged", "failed"
+    status: str  # "indexed", "unchanged", "superseded" (a newer version is stored), "failed"
     doc_id: str | None = None
     department: str | None = None
     year: int | None = None
@@ -64,14 +63,24 @@ class IndexResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def parse_source(source: SourceText) -> ParsedDocument:
-    """Turn a file's lines into every record the store keeps."""
+def parse_source(source: SourceText, department: str | None = None,
+                 year: int | None = None) -> ParsedDocument:
+    """Turn a file's lines into every record the store keeps.
+
+    Args:
+        source: the file's lines.
+        department: a name given by the user, over (or where there is no) name in the document.
+        year: a year given by the user, likewise.
+
+    Returns:
+        The records, with warnings on anything missing or guessed.
+    """
     lines = source.lines
-    meta = read_metadata(lines)
+    meta = read_metadata(lines, file_name=source.path.name, department=department, year=year)
     doc_id = source.sha256[:16]
     spans = find_tables(lines)
     listed = listed_tables(lines)
-    warnings: list[str] = []
+    warnings: list[str] = list(meta.warnings)
     if listed and not spans:
         raise TruncatedDocument(
             f"the document appears truncated: its 目录 lists {len(listed)} tables but none follow"
@@ -79,18 +88,23 @@ def parse_source(source: SourceText) -> ParsedDocument:
     document = Document(
         doc_id=doc_id, file_name=source.path.name, path=str(source.path.resolve()),
         sha256=source.sha256, title=meta.title, department=meta.department, year=meta.year,
-        region_level=meta.region_level, unit=meta.unit,
+        region_level=meta.region_level, kind=meta.kind, unit=meta.unit,
         shape="pdf" if source.pages is not None else meta.shape,
         line_count=len(lines), page_count=source.page_count, listed_tables=listed,
     )
     # a PDF's lines are tab-separated where its tables are ruled, flattened where they are not
-    parse_tables = parse_tsv_tables if meta.shape == "tsv" else parse_flat_tables
-    tables, table_warnings = parse_tables(doc_id, lines, spans)
+    if meta.shape == "tsv":
+        tables, table_warnings = parse_tsv_tables(doc_id, lines, spans, default_unit=meta.unit)
+    else:
+        tables, table_warnings = parse_flat_tables(doc_id, lines, spans)
     indicator_tables, indicators, indicator_warnings = parse_indicator_tables(
         doc_id, lines, spans, meta.shape == "flat"
     )
     tables = sorted(tables + indicator_tables, key=lambda t: t.line_start)
+    for table in tables:
+        table.kind = table_kind(table.title)
     warnings += table_warnings + indicator_warnings + missing_tables(listed, tables)
+    warnings += partial_document(meta.kind, tables)
     sections = parse_sections(doc_id, lines)
     facts = extract_facts(doc_id, lines, sections)
     sections += table_text_sections(doc_id, lines, spans)  # after the facts: table text is no narrative
@@ -121,6 +135,18 @@ def assign_pages(parsed: ParsedDocument, pages: list[int]) -> None:
         record.page = page(record.line)
     for chunk in parsed.chunks:
         chunk.page = page(chunk.line_start)
+
+
+def partial_document(kind: str, tables: list) -> list[str]:
+    """Say what a partial 预算/决算 document lacks: its tables, or its summary table."""
+    if kind == "三公经费":
+        return []  # a notice of the "三公"经费 is whole without the other tables
+    family = "决算" if "决算" in kind else "预算"
+    if not tables:
+        return [f"只有部分内容：未见{family}表格"]
+    if not any(is_summary(t.kind) for t in tables):
+        return [f"只有部分表格：未见部门收支总表（{'收入支出决算总表' if family == '决算' else '部门收支预算表'}）"]
+    return []
 
 
 def missing_tables(listed: list[str], tables: list) -> list[str]:
@@ -155,13 +181,18 @@ class Indexer:
         self.bm25_dir = bm25_dir
 
     def index(
-        self, paths: Iterable[Path], progress: Callable[[Path], None] = lambda p: None
+        self, paths: Iterable[Path], progress: Callable[[Path], None] = lambda p: None,
+        department: str | None = None, year: int | None = None,
     ) -> list[IndexResult]:
-        """Index files and folders; raise StoreWriteError when the store cannot be written."""
+        """Index files and folders; raise StoreWriteError when the store cannot be written.
+
+        `department` and `year`, when given, name every file's department and year (for files
+        that do not say, or say it differently).
+        """
         results = []
         for path in expand_paths(paths):
             try:
-                results.append(self.index_file(path))
+                results.append(self.index_file(path, department, year))
             except StoreWriteError as error:
                 error.source = path
                 raise
@@ -171,7 +202,8 @@ class Indexer:
             self.rebuild_bm25()
         return results
 
-    def index_file(self, path: Path) -> IndexResult:
+    def index_file(self, path: Path, department: str | None = None,
+                   year: int | None = None) -> IndexResult:
         result = IndexResult(path=path, status="failed")
         try:
             if not path.exists():
@@ -179,10 +211,11 @@ class Indexer:
             stored = store.documents_at_path(self.conn, str(path.resolve()))
             same = store.document_by_sha(self.conn, file_sha256(path))
             # unchanged: this path holds exactly this content, or the content is already stored
-            if same is not None and all(doc_id == same.doc_id for doc_id, _ in stored):
+            # (a name or year given now that differs from the stored one is a change)
+            if same is not None and all(doc_id == same.doc_id for doc_id, _ in stored) and (
+                    department in (None, same.department) and year in (None, same.year)):
                 return self._unchanged(result, same)
-            pdf = path.suffix.lower() in PDF_SUFFIXES
-            parsed = parse_source(read_pdf(path) if pdf else read_source(path))
+            parsed = parse_source(read_document(path), department, year)
         except (UnreadableFile, NotABudgetDocument, TruncatedDocument) as error:
             result.message = getattr(error, "problem", str(error))  # the CLI names the file
             return result
@@ -190,6 +223,12 @@ class Indexer:
             result.message = f"cannot read: {describe(error)}"
             return result
         old = [doc_id for doc_id, _ in stored if doc_id != parsed.document.doc_id]
+        newer = self._newer_version(path, parsed, old)
+        if newer is not None:
+            result.status, result.department, result.year = "superseded", newer.department, newer.year
+            result.doc_id = newer.doc_id
+            result.warnings = [f"未收录：已收录的 {newer.file_name} 是同一部门、年度的{newer.kind}的较新版本"]
+            return result
         database = store.database_path(self.conn)
         with writing(database):
             store.replace_document(self.conn, parsed, replaces=old)
@@ -199,6 +238,24 @@ class Indexer:
         with writing(database):
             store.set_search_state(self.conn, parsed.document.doc_id, "ready")
         return summarise(result, parsed, "indexed")
+
+    def _newer_version(self, path: Path, parsed: ParsedDocument, old: list[str]) -> Document | None:
+        """Another stored version of this department's year and kind: the newer file (by its
+        modification time, then its path, so that two files indexed again keep the same winner;
+        a stored file that is gone counts as older) stays. Returns the stored version that is
+        newer, or None after marking the older ones for replacement, with a warning naming each."""
+        d = parsed.document
+        others = [v for v in store.versions_of(self.conn, d.department, d.year, d.kind)
+                  if v.doc_id != d.doc_id and v.doc_id not in old]
+        mine = (path.stat().st_mtime, str(path.resolve()))
+        for version in others:
+            stored = Path(version.path)
+            if stored.exists() and (stored.stat().st_mtime, str(stored.resolve())) > mine:
+                return version
+        for version in others:
+            old.append(version.doc_id)
+            parsed.warnings.append(f"替换了同一部门、年度的{d.kind}的旧版本：{version.file_name}")
+        return None
 
     def _unchanged(self, result: IndexResult, doc: Document) -> IndexResult:
         result.status, result.doc_id = "unchanged", doc.doc_id

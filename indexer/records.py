@@ -27,8 +27,8 @@ class Document(Record):
     department: str  # full name as the document writes it
     year: int  # budget year
     region_level: str  # 省 / 市 / 区 / 县 / 街道 …
-    kind: str = "部门预算"
-    unit: str = "万元"  # unit of amounts as the document states it
+    kind: str = "部门预算"  # 部门预算 / 单位预算 / 部门决算 / 单位决算 / 三公经费
+    unit: str = "万元"  # unit of amounts as the document states it (most tables; each table has its own)
     shape: Literal["tsv", "flat", "pdf"]  # tab-separated tables, flattened PDF text, or a PDF
     line_count: int
     page_count: int | None = None
@@ -80,6 +80,7 @@ class Table(Record):
     doc_id: str
     number: str | None = None  # "预算01表" where the document numbers its tables
     title: str  # "部门收支预算表" (year prefix removed)
+    kind: str | None = None  # the title's table kind across publishers (`table_kinds`)
     unit: str = "万元"
     columns: list[str]  # column paths of the numeric columns, left to right
     text_columns: list[str] = Field(default_factory=list)  # label/code columns

@@ -85,6 +85,12 @@ MIGRATIONS: list[str] = [
         page INTEGER
     );
     """,
+    # 2: the kind of each table across publishers (部门收支预算表, 收入支出决算总表 …); NULL in
+    # stores written before it
+    """
+    ALTER TABLE budget_tables ADD COLUMN kind TEXT;
+    CREATE INDEX documents_department_year ON documents(department, year);
+    """,
 ]
 
 
@@ -157,7 +163,8 @@ def _connect_read_only(path: Path) -> sqlite3.Connection:
                                check_same_thread=False)
     conn.row_factory = sqlite3.Row
     version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version != len(MIGRATIONS):
+    # an older schema stays readable: later migrations only add columns, read with defaults
+    if version > len(MIGRATIONS) or version < 1:
         conn.close()
         newer = "a newer" if version > len(MIGRATIONS) else "an older"
         raise StoreError(f"the read-only store at {shown(path.parent)} was written by {newer} budgetqa"
@@ -236,9 +243,10 @@ def replace_document(conn: sqlite3.Connection, parsed: ParsedDocument, replaces:
 
 def _insert_table(conn: sqlite3.Connection, t: Table) -> None:
     conn.execute(
-        "INSERT INTO budget_tables VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        "INSERT INTO budget_tables (table_id, doc_id, number, title, unit, columns, text_columns,"
+        " empty_note, line_start, line_end, page, warnings, kind) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
         (t.table_id, t.doc_id, t.number, t.title, t.unit, _json(t.columns), _json(t.text_columns),
-         t.empty_note, t.line_start, t.line_end, t.page, _json(t.warnings)),
+         t.empty_note, t.line_start, t.line_end, t.page, _json(t.warnings), t.kind),
     )
     for r in t.rows:
         conn.execute(
@@ -312,6 +320,13 @@ def documents_at_path(conn: sqlite3.Connection, path: str) -> list[tuple[str, st
             conn.execute("SELECT doc_id, sha256 FROM documents WHERE path = ?", (path,))]
 
 
+def versions_of(conn: sqlite3.Connection, department: str, year: int, kind: str) -> list[Document]:
+    """The stored documents of one department, year and kind (earlier versions of a document)."""
+    rows = conn.execute("SELECT * FROM documents WHERE department = ? AND year = ? AND kind = ?",
+                        (department, year, kind)).fetchall()
+    return [_document(r) for r in rows]
+
+
 def document_by_sha(conn: sqlite3.Connection, sha256: str) -> Document | None:
     r = conn.execute("SELECT * FROM documents WHERE sha256 = ?", (sha256,)).fetchone()
     return _document(r) if r else None
@@ -341,7 +356,7 @@ def _table(conn: sqlite3.Connection, r: sqlite3.Row) -> Table:
     ]
     return Table(
         table_id=r["table_id"], doc_id=r["doc_id"], number=r["number"], title=r["title"],
-        unit=r["unit"], columns=json.loads(r["columns"]), text_columns=json.loads(r["text_columns"]),
+        kind=r["kind"] if "kind" in r.keys() else None, unit=r["unit"], columns=json.loads(r["columns"]), text_columns=json.loads(r["text_columns"]),
         rows=rows, empty_note=r["empty_note"], line_start=r["line_start"],
         line_end=r["line_end"], page=r["page"], warnings=json.loads(r["warnings"]),
     )

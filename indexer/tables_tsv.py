@@ -310,14 +310,15 @@ def _group_children(lines: list[str], spans: list[TableSpan]) -> dict[str, list[
     return known
 
 
-def parse_tsv_tables(doc_id: str, lines: list[str],
-                     spans: list[TableSpan]) -> tuple[list[Table], list[str]]:
+def parse_tsv_tables(doc_id: str, lines: list[str], spans: list[TableSpan],
+                     default_unit: str = "万元") -> tuple[list[Table], list[str]]:
     """Parse every tab-separated table span except the 绩效目标 tables.
 
     Args:
         doc_id: id of the document the lines come from.
         lines: the document's lines (`text.split("\\n")`); line numbers are 1-based.
         spans: table spans from `layout.find_tables`.
+        default_unit: the unit of a table without its own 单位 line (the document's unit).
 
     Returns:
         The verified tables, and warnings naming the table and line of anything not placed.
@@ -331,9 +332,9 @@ def parse_tsv_tables(doc_id: str, lines: list[str],
         header_idx, data_idx, before = _split_lines(lines, span)
         # "单位：" and "万元" sometimes sit on two lines
         stated = amount_unit("".join(squeeze(line) for line in before))
-        unit = stated or "万元"
+        unit = stated or default_unit
         if not stated:
-            warnings.append(f"{span.title} line {span.line_start}: no 单位 line, assumed 万元")
+            warnings.append(f"{span.title} line {span.line_start}: no 单位 line, assumed {default_unit}")
         roots = _build_tree(_header_labels([lines[i].split("\t") for i in header_idx]))
         repairs: list[str] = []
         _repair(roots, known, repairs)

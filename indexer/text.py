@@ -48,3 +48,14 @@ def amount_unit(text: str) -> str | None:
     """Find the amount unit stated in a line such as "单位：万元" or "金额单位：元"."""
     m = re.search(r"单位\s*[:：]\s*(亿元|万元|千元|元)", normalise(text))
     return m.group(1) if m else None
+
+
+_CN_DIGITS = {c: str(i) for i, c in enumerate("〇一二三四五六七八九")} | {"零": "0", "○": "0", "Ｏ": "0"}
+_CN_YEAR = re.compile(r"[〇零一二三四五六七八九○Ｏ]{4}(?=年)")
+
+
+def arabic_years(text: str) -> str:
+    """Write years given in Chinese numerals as digits ("二〇二四年" → "2024年"), digit by digit
+    (a year is read as its digits, not as a number: cn2an would read 二〇二四 as 2024 only in
+    some modes)."""
+    return _CN_YEAR.sub(lambda m: "".join(_CN_DIGITS[c] for c in m.group(0)), text)

@@ -13,15 +13,14 @@ from pathlib import Path
 
 from indexer import store
 from indexer.failures import StoreWriteError, cause, writing
-from indexer.load import PDF_SUFFIXES, TEXT_SUFFIXES, NotABudgetDocument, UnreadableFile, read_source
-from indexer.pdf import read_pdf
+from indexer.load import SUPPORTED_SUFFIXES, NotABudgetDocument, UnreadableFile, read_document
 from indexer.pipeline import Indexer, IndexResult, TruncatedDocument, parse_source
 from indexer.settings import Settings
 from indexer.vectors import VectorIndex, chroma_client
 
 MAX_UPLOAD_MB = 20
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024
-UPLOAD_TYPES = sorted(s.lstrip(".") for s in TEXT_SUFFIXES | PDF_SUFFIXES)
+UPLOAD_TYPES = sorted(s.lstrip(".") for s in SUPPORTED_SUFFIXES)
 _index_lock = threading.Lock()  # one upload indexes at a time per process
 _UNSAFE = re.compile(r"[^\w\u4e00-\u9fff（）()\-.]+")
 _REASONS = {  # the indexer's reasons, as a user reads them
@@ -35,6 +34,10 @@ _REASONS = {  # the indexer's reasons, as a user reads them
     "the document appears truncated": "文件不完整（目录列出的表格都不在文中）",
     "not a PDF file": "不是有效的 PDF 文件", "no text layer": "PDF 没有文字层（扫描件）",
     "the PDF is encrypted": "PDF 已加密", "corrupt": "PDF 文件损坏或不完整",
+    "not a readable .xlsx workbook": "不是有效的 Excel（.xlsx）文件",
+    "not a readable .xls workbook": "不是有效的 Excel（.xls）文件",
+    "not a readable .docx document": "不是有效的 Word（.docx）文件",
+    "not a readable HTML page": "不是有效的 HTML 网页",
 }
 
 
@@ -106,8 +109,8 @@ def index_upload(name: str, data: bytes, settings: Settings, embedder,
 
     if len(data) > MAX_UPLOAD_BYTES:
         return rejected(f"文件太大（{len(data) / 1024 / 1024:.1f} MB，上限 {MAX_UPLOAD_MB} MB）")
-    if suffix not in TEXT_SUFFIXES | PDF_SUFFIXES:
-        return rejected(f"不支持的文件类型“{suffix or '无扩展名'}”（支持 PDF、TXT、MD）")
+    if suffix not in SUPPORTED_SUFFIXES:
+        return rejected(f"不支持的文件类型“{suffix or '无扩展名'}”（支持 PDF、TXT、MD、HTML、XLSX、XLS、DOCX）")
     if not data:
         return rejected("文件为空")
     progress(0.05, "检查文件…")
@@ -116,8 +119,7 @@ def index_upload(name: str, data: bytes, settings: Settings, embedder,
         staged = Path(tmp) / safe
         staged.write_bytes(data)
         try:
-            source = read_pdf(staged) if suffix in PDF_SUFFIXES else read_source(staged)
-            chunks = len(parse_source(source).chunks)
+            chunks = len(parse_source(read_document(staged)).chunks)
         except (UnreadableFile, NotABudgetDocument, TruncatedDocument) as error:
             return rejected(reason(error))
     progress(0.15, "解析完成，正在建立索引…")
@@ -132,11 +134,15 @@ def index_upload(name: str, data: bytes, settings: Settings, embedder,
     if result.status == "failed":
         return rejected(reason(Exception(result.message or "")))
     progress(1.0, "完成")
+    if result.status == "superseded":
+        return UploadOutcome(False, "rejected", safe, f"未收录 {safe}：已收录的版本较新（{result.department}"
+                             f" {result.year}年）。已有的文件不受影响。", result.doc_id)
+    replaced = [w for w in result.warnings if w.startswith("替换了")]
     if result.status == "unchanged":
         return UploadOutcome(True, "unchanged", safe, f"{safe} 已收录过（内容相同），无需重复索引。", result.doc_id)
     return UploadOutcome(True, "indexed", safe,
                          f"已收录 {safe}：{result.department}（{result.year}年），找到 {result.tables_found} 张表，"
-                         f"现在可以提问了。", result.doc_id)
+                         f"现在可以提问了。" + "".join(f"{w}。" for w in replaced), result.doc_id)
 
 
 def _index_into(target: Path, data: bytes, settings: Settings, embedder, chunks: int,

@@ -215,8 +215,15 @@ class Engine:
             index = self.entity_index(doc_id)
             # the lexicon's budget terms for plain words (公车运行维护费 → 公务用车运行维护费) are
             # linked too, after the question's own words
-            words = _content(reading.text, named) + "｜" + "｜".join(lexicon_terms(reading.text))
-            sources.append(Source(doc_id, self.facts(doc_id), index, named, index.link(words)))
+            links = index.link(_content(reading.text, named))
+            terms = lexicon_terms(reading.text)
+            if terms:  # no span of the question: they serve builders that look at links by kind
+                best = {c.entity: c for c in links}
+                for c in index.link("｜".join(terms)):
+                    if c.entity not in best or c.score > best[c.entity].score:
+                        best[c.entity] = c.model_copy(update={"start": -1, "end": -1, "evidence": "lexicon"})
+                links = sorted(best.values(), key=lambda c: -c.score)
+            sources.append(Source(doc_id, self.facts(doc_id), index, named, links))
         ctx = Context(_without_words_of_items(reading, sources), sources)
         executor = Executor({s.doc_id: (s.facts, s.index) for s in sources})
         out = []

@@ -331,7 +331,7 @@ def test_an_unreadable_input_file_is_named_with_its_cause(tmp_path, monkeypatch)
     def denied(path):
         raise PermissionError(errno.EACCES, "Permission denied", str(path))
 
-    monkeypatch.setattr(indexer.pipeline, "read_source", denied)
+    monkeypatch.setattr(indexer.pipeline, "read_document", denied)
     path = tmp_path / "secret.txt"
     path.write_text("预算", encoding="utf-8")
     run = runner.invoke(app, ["index", str(path), "--store", str(tmp_path / "store")])

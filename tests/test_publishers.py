@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from budgetqa_cli import app
 from indexer import store
-from indexer.load import read_document
+from indexer.load import NotABudgetDocument, read_document
 from indexer.pipeline import parse_source
 from indexer.uploads import index_upload
 from tests.conftest import make_indexer
@@ -138,7 +138,7 @@ def test_pipe_and_one_cell_per_line_tables(tmp_path):
 def test_text_without_budget_content_is_refused_with_why(tmp_path):
     talk = tmp_path / "talk.txt"
     talk.write_text("今年要做好预算管理工作，提高资金使用效益。\n" * 6, encoding="utf-8")
-    with pytest.raises(Exception, match="no 部门预算 content.*states no amounts"):
+    with pytest.raises(NotABudgetDocument, match="no 部门预算 content.*states no amounts"):
         parsed(talk)
 
 

@@ -268,7 +268,8 @@ def _enumerated(ctx: Context, items: list[Item]) -> bool:
     """The items stand side by side ("A、B和C"), not one inside the other ("A中的B")."""
     for a, b in zip(items, items[1:]):
         between = ctx.text[a.end:b.start]
-        if re.search(r"中|里|其中|之中|当中", between) or len(between) > 12:
+        # "一共花多少钱？人员经费占多少": items of different parts are not added up
+        if re.search(r"中|里|其中|之中|当中|[？?。；;!！]", between) or len(between) > 12:
             return False
     return True
 

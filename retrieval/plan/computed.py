@@ -10,6 +10,7 @@ from retrieval.plan.context import Context, Source
 from retrieval.plan.items import Item, distinct, find_items
 from retrieval.plan.records import Interpretation, Plan
 from retrieval.lookup import item_figure, measure_figure
+from retrieval.understand import lexicon_terms
 
 _WHOLE_WORDS = r"钱|预算|总额|全年|一年|总支出|总共"
 
@@ -206,7 +207,7 @@ def change(ctx: Context) -> list[Interpretation]:
         linked = [(0.8, f) for f in facts.values() if f.subject == "收支总计"]
         spans = [(i.start, i.end) for i in items]
     if not linked:
-        return []
+        return _change_column(ctx, src, items, percent)
     score, fact = max(linked, key=lambda x: (x[0], len(x[1].subject)))
     label = f"{fact.subject}比上年{fact.direction}{'幅度' if percent else '额'}"
     plan = Plan(op="value", entity=src.key(f"fact:{fact.fact_id}"), label=label)
@@ -257,8 +258,10 @@ def item_value(ctx: Context) -> list[Interpretation]:
     if not items and re.search(r"预算|花|支出|经费", ctx.text):
         # "一年预算有没有上亿": the whole budget, surely so only when nothing else is asked about
         leaf = Plan(op="value", entity=src.key("measure:支出总计"), label="支出总计")
+        if lexicon_terms(ctx.text):
+            return []  # it names something ("出国") whose figure was not found: not the whole budget
         rest = _residue(ctx, src)
-        return [interp(leaf, 0.75 if len(rest) <= 2 else ITEM_ONLY - 0.05, src)]
+        return [interp(leaf, 0.75 if not rest else ITEM_ONLY - 0.05, src)]
     if len(items) != 1:
         return []
     return [interp(items[0].leaf, ITEM_ONLY, src, (items[0].start, items[0].end))]
@@ -291,3 +294,21 @@ def pair_difference(ctx: Context) -> list[Interpretation]:
     a, b = items[0], items[1]
     plan = Plan(op="difference", args=[a.leaf, b.leaf], label=f"{a.name}与{b.name}之差")
     return [interp(plan, 0.86, src, (a.start, a.end), (b.start, b.end), (op.start, op.end))]
+
+
+_CHANGE_COLUMN = re.compile(r"增减额|增减|比上年增减|变动额")
+
+
+def _change_column(ctx: Context, src: Source, items: list[Item], percent: bool) -> list[Interpretation]:
+    """A table that prints the change itself (a 增减额 column beside 本年/上年预算数): the item's cell."""
+    if percent:
+        return []
+    for item in items:
+        for ref in src.facts.find_rows(item.name) + src.facts.find_rows(item.name + "合计"):
+            cell = next((c for c in ref.row.cells if _CHANGE_COLUMN.search(c.column) and c.value is not None), None)
+            if cell is None:
+                continue
+            key = f"row:{ref.table.table_id}:{ref.row.index}"
+            plan = Plan(op="value", entity=src.key(key), column=cell.column, label=f"{item.name}（{cell.column}）")
+            return [interp(plan, 0.84, src, (item.start, item.end))]
+    return []

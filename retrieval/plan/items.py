@@ -37,6 +37,9 @@ class Item:
 
 def _leaf(src: Source, name: str, label: str | None = None) -> Plan | None:
     if item_figure(src.facts, name) is None:
+        if name not in MEASURES and item_figure(src.facts, name + "合计") is not None:
+            # "“三公”经费" is the row "“三公”经费合计" of a publisher's 三公 table
+            return Plan(op="value", entity=src.key(f"item:{name}合计"), label=label or name)
         return None
     key = f"measure:{name}" if name in MEASURES else f"item:{name}"
     return Plan(op="value", entity=src.key(key), label=label or name)
@@ -66,6 +69,8 @@ def find_items(ctx: Context, src: Source, floor: float = 0.8) -> list[Item]:
     for c in src.links:
         if c.score < floor or c.kind in ("indicator", "unit") or loose(c.name) in GENERIC:
             continue
+        if c.start < 0:
+            continue  # linked through the lexicon's terms: the lexicon item above has the span
         leaf = _leaf(src, c.name)
         if leaf is None:
             continue

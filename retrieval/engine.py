@@ -43,7 +43,9 @@ from retrieval.question.records import Reading
 MAX_QUESTION = 500
 # a body inside a department, named beside it ("…局所属的…政务服务中心")
 _ORGAN = re.compile(r"[\u4e00-\u9fff]{2,12}?(?:中心|分局|所|站|队|大队)(?![\u4e00-\u9fff]{0,2}(?:建设|经费|项目|费))")
-STATE_FLOOR = 0.7  # a plan scoring lower reads too little of the question to state its figure
+STATE_FLOOR = 0.7
+# the parts of a several-part question: "…多少？…占多大比例？", "…多少个项目，合计多少钱，最贵的是哪个"
+_PART = re.compile(r"(?<=[？?；;])|[，,](?=[^，,？?]{0,8}(?:多少|几|哪))")  # a plan scoring lower reads too little of the question to state its figure
 
 
 class QuestionError(ValueError):
@@ -153,7 +155,31 @@ class Engine:
             legacy = self.answer_one(q, self.facts(chosen_docs[0][0]), res)
         else:
             legacy = self.narrative(q, allowed) or refusal(text, "请写明是哪个部门的预算。", allowed)
-        return self.decide(text, chosen_docs, legacy)
+        return self.every_part(text, chosen_docs, self.decide(text, chosen_docs, legacy))
+
+    def every_part(self, text: str, docs: list[tuple[str, str]], main: Answer) -> Answer:
+        """"一共几个项目？合计多少钱？最贵的是哪个？": each part the main answer did not state is
+        asked on its own (same department and year) and its answer added; the headline stays."""
+        parts = [p for p in _PART.split(text) if p and p.strip()]
+        if len(parts) < 2 or len(docs) != 1 or main.value is None or main.verdict is not None:
+            return main
+        doc = self.document(docs[0][0])
+        named = docs[0][1] or doc.department
+        texts, cites = [main.answer], list(main.citations)
+        for part in parts:
+            if not re.search(r"多少|几|哪", part):
+                continue
+            asked = part if named in part else f"{named}{doc.year}年{part.lstrip('，,、 ')}"
+            sub = self._answer(asked, [doc.doc_id])
+            if not sub.answerable or sub.value is None or sub.verdict is not None or _agrees(sub, _as_result(main)):
+                continue
+            if any(f"{sub.value:.2f}" in t for t in texts):
+                continue  # already said
+            texts.append(sub.answer)
+            cites += [c for c in sub.citations if c not in cites]
+        if len(texts) == 1:
+            return main
+        return main.model_copy(update={"answer": "".join(texts), "citations": cites})
 
     def decide(self, text: str, docs: list[tuple[str, str]], legacy: Answer) -> Answer:
         """Choose between the scored plans and the older rules' answer, through the gates."""
@@ -422,6 +448,10 @@ def _position(text: str, named: str) -> int:
 def _content(text: str, named: str) -> str:
     """The question without the department's name: its words are no budget item."""
     return text.replace(named, " ") if named else text
+
+
+def _as_result(answer: Answer) -> Result:
+    return Result(value=answer.value, unit=answer.unit, kind="amount")
 
 
 def _agrees(answer: Answer, result: Result) -> bool:

@@ -88,7 +88,14 @@ def item_figure(df: DocFacts, item: str) -> Figure | None:
     if project:
         return row_amount(df, project.ref, label=project.name)
     facts = df.narrative(item)
-    return df.fact_figure(facts[0], label=item) if facts else None
+    if facts:
+        return df.fact_figure(facts[0], label=item)
+    if not item.endswith("合计"):  # a publisher's "“三公”经费合计" row is the "“三公”经费"
+        for ref in df.find_rows(item + "合计"):
+            figure = row_amount(df, ref, label=item)
+            if figure:
+                return figure
+    return None
 
 
 def find_project(df: DocFacts, name: str):

@@ -48,3 +48,8 @@ def test_a_claim_on_a_three_public_notice(engine):
 def test_actual_spending_is_asked_of_a_final_account_not_refused(engine):
     a = engine.answer("青山县史志研究室2021年实际花了多少钱？")
     assert a.answerable and "预算，没有决算" not in a.answer
+
+
+def test_both_parts_of_a_notice_question(engine):
+    a = engine.answer("西湖区区本级2024年三公经费是多少？比上年少了多少？")
+    assert "29.05" in a.answer and "3.20" in a.answer

@@ -219,3 +219,8 @@ def test_per_month_of_a_years_budget(corpus_engine, question, value):
 def test_a_share_whose_whole_is_named_first(corpus_engine):
     a = corpus_engine.answer("西工区政府办基本支出里人员经费占几成？")
     assert a.value == pytest.approx(93.77) and a.unit == "%"
+
+
+def test_every_part_of_a_several_part_question_is_answered(corpus_engine):
+    a = corpus_engine.answer("2025年西工区政府办总共多少个项目，合计多少钱，最贵的是哪个？")
+    assert "96.30" in a.answer and "18个项目" in a.answer and "241.35" in a.answer

@@ -206,10 +206,10 @@ class Engine:
             return plan_answer(text, interp, result, documents, reading.asked)
         if close:
             agreeing = next((c for c in close if _agrees(legacy, c[1])), None)
-            if agreeing is not None and legacy_misfit(reading, legacy, executed) is None:
+            if agreeing is not None and legacy_misfit(reading, legacy) is None:
                 return _with_reading(legacy, documents, agreeing[0])
             return alternatives_answer(text, close, documents, reading.asked)
-        reason = legacy_misfit(reading, legacy, executed) or self._unit_misfit(docs, legacy)
+        reason = legacy_misfit(reading, legacy) or self._unit_misfit(docs, legacy)
         if reason:
             return _with_reading(held_back(text, legacy, reason), documents)
         return _with_reading(legacy, documents)

@@ -9,10 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from budgetqa_cli import app
-from indexer.bm25 import BM25Index
-from retrieval.audit import audit_document
 from retrieval.engine import Engine, QuestionError
-from retrieval.search import HybridSearch
 from retrieval.understand import lexicon_terms, understand
 
 runner = CliRunner()

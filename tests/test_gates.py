@@ -37,24 +37,24 @@ def _answer(value, unit, text="……", verdict=None, intent="lookup"):
 
 
 def test_a_figure_of_the_wrong_kind_is_held_back():
-    why = legacy_misfit(reading("项目支出是基本支出的几倍？"), _answer(752.11, "万元"), [])
+    why = legacy_misfit(reading("项目支出是基本支出的几倍？"), _answer(752.11, "万元"))
     assert why and "倍数" in why
 
 
 def test_a_claim_whose_number_was_not_judged_is_held_back():
-    why = legacy_misfit(reading("有人说项目支出超过700万元，对吗？"), _answer(752.11, "万元"), [])
+    why = legacy_misfit(reading("有人说项目支出超过700万元，对吗？"), _answer(752.11, "万元"))
     assert why == "没有核对说法中的数字"
 
 
 def test_a_constant_given_for_a_per_unit_figure_must_be_used():
-    why = legacy_misfit(reading("有两辆车，平均每辆车运行费多少？"), _answer(1.3, "万元"), [])
+    why = legacy_misfit(reading("有两辆车，平均每辆车运行费多少？"), _answer(1.3, "万元"))
     assert why and "平均每辆" in why
 
 
 def test_a_count_of_something_else_is_held_back():
-    why = legacy_misfit(reading("要覆盖多少个社区？"), _answer(14, "个", "列出14个项目"), [])
+    why = legacy_misfit(reading("要覆盖多少个社区？"), _answer(14, "个", "列出14个项目"))
     assert why and "社区" in why
-    assert legacy_misfit(reading("要覆盖多少个社区？"), _answer(6, "个", "覆盖6个社区"), []) is None
+    assert legacy_misfit(reading("要覆盖多少个社区？"), _answer(6, "个", "覆盖6个社区")) is None
 
 
 def _option(score, value, unit="万元", kind="amount", label="A"):

@@ -42,7 +42,7 @@ def answer_kind(answer: Answer) -> str:
     return kind_of(answer.unit) if answer.unit not in ("万元/人",) else "amount"
 
 
-def legacy_misfit(reading: Reading, answer: Answer, interpretations: list[tuple[Interpretation, Result]]) -> str | None:
+def legacy_misfit(reading: Reading, answer: Answer) -> str | None:
     """Why an answer of the older rules must not state its figure here, or None when it may."""
     if answer.value is None and answer.verdict is None:
         return None

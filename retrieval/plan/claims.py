@@ -7,7 +7,6 @@ import re
 
 from retrieval.plan.builders import BUILDERS, builder
 from retrieval.plan.context import Context
-from retrieval.plan.execute import kind_of
 from retrieval.plan.records import Interpretation, Plan
 from retrieval.question.records import Mention
 
@@ -44,7 +43,7 @@ def verify(ctx: Context) -> list[Interpretation]:
         # the claim's stated value says what kind of figure it is about ("4倍" a ratio, "一成" a share)
         kind = {"%": "percent", "倍": "ratio", "万元": "amount"}[s.unit]
         asked = ctx.reading.asked.model_copy(update={"kind": kind, "parts": [kind]})
-        claim_ctx = Context(ctx.reading.model_copy(update={"asked": asked}), ctx.sources, ctx.framing)
+        claim_ctx = Context(ctx.reading.model_copy(update={"asked": asked}), ctx.sources)
         for name in _INNER:
             for inner in BUILDERS[name](claim_ctx):
                 unit = s.unit

@@ -35,8 +35,6 @@ class Source:
 class Context:
     reading: Reading
     sources: list[Source]
-    # spans of the question that named departments and years: not content
-    framing: list[tuple[int, int]] = field(default_factory=list)
 
     @property
     def text(self) -> str:
@@ -44,7 +42,3 @@ class Context:
 
     def mentions(self, kind: str) -> list[Mention]:
         return self.reading.of(kind)
-
-    def content_spans(self) -> list[tuple[int, int]]:
-        """Spans of the question that carry content: all but framing, punctuation and asking words."""
-        return [(m.start, m.end) for m in self.reading.mentions if m.kind != "year"]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 
-from retrieval.facts import RowRef
 from retrieval.plan.builders import builder, interp, single
 from retrieval.plan.context import Context, Source
 from retrieval.plan.items import distinct, find_items
@@ -120,5 +119,3 @@ def _explaining_figure(src: Source, gap: float, names: list[str]) -> Plan | None
                 return Plan(op="value", entity=src.key(key), column=cell.column, label=label)
     return None
 
-
-__all__ = ["RowRef"]

@@ -95,6 +95,7 @@ def test_a_question_is_answered_in_the_browser_with_its_citation(server, browser
     answer.wait_for(timeout=ANSWER_TIMEOUT)
     assert answer.is_visible()
     cited = answer.get_by_test_id("stExpander").filter(has_text=f"{CHANHE_DEPT}2025年部门预算").first
+    cited.wait_for(state="visible", timeout=30_000)  # the citations render after the figure
     assert cited.is_visible() and "部门支出预算表" in cited.inner_text()
     cited.get_by_text("部门支出预算表").first.click()  # open one citation: its row with the cell
     page.get_by_test_id("stDataFrame").first.wait_for(timeout=30_000)

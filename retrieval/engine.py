@@ -27,6 +27,7 @@ from retrieval.answer.wording import (agreement_answer, alternatives_answer, hel
                                      plan_answer)
 from retrieval.compose import help_answer
 from retrieval.plan import across, computed, reconcile  # noqa: F401  (builders register themselves)
+from retrieval.plan.across import ASKS_ACROSS
 from retrieval.plan import claims as claim_plans  # noqa: F401
 from retrieval.plan.builders import propose
 from retrieval.plan.context import Source, Context
@@ -148,6 +149,13 @@ class Engine:
             chosen_docs = [(allowed[0].doc_id, "")]
         else:
             chosen_docs = [(m.doc_id, m.matched_text) for m in chosen]
+        if not chosen and len({d.department for d in allowed}) > 1 and ASKS_ACROSS.search(normalise_question(text)):
+            # "哪个部门…最多", "这几个部门一共多少": every department's latest document
+            latest = {}
+            for d in sorted(allowed, key=lambda d: d.year):
+                latest[d.department] = d
+            docs = [(d.doc_id, "") for d in latest.values()]
+            return self.decide(text, docs, refusal(text, "请写明是哪个部门的预算。", allowed))
         if len(departments) >= 2:
             sides = [(self.facts(m.doc_id), m.matched_text) for m in chosen]
             legacy = compare(q, sides) or refusal(text, "文件中没有可比较的这一项数据。", allowed)

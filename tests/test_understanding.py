@@ -224,3 +224,18 @@ def test_a_share_whose_whole_is_named_first(corpus_engine):
 def test_every_part_of_a_several_part_question_is_answered(corpus_engine):
     a = corpus_engine.answer("2025年西工区政府办总共多少个项目，合计多少钱，最贵的是哪个？")
     assert "96.30" in a.answer and "18个项目" in a.answer and "241.35" in a.answer
+
+
+@pytest.mark.parametrize("question, value, department", [
+    ("哪个部门的公务接待费最多？", 0.83, "洛阳市西工区人民政府办公室"),
+    ("各部门里哪个的人员经费最少？", 66.30, "洛阳市政务服务和大数据管理局"),
+])
+def test_a_ranking_over_every_department(corpus_engine, question, value, department):
+    a = corpus_engine.answer(question)
+    assert a.intent == "plan:all_departments" and a.value == pytest.approx(value)
+    assert a.citations[0].department == department and "年度不同" in a.answer
+
+
+def test_a_sum_over_the_departments_not_named(corpus_engine):
+    a = corpus_engine.answer("这几个部门一共多少钱？")
+    assert a.value == pytest.approx(4313.88) and a.computation.count("+") == 4

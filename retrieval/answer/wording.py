@@ -81,6 +81,9 @@ def plan_answer(question: str, interp: Interpretation, result: Result, documents
         if listing:
             text += f"，其中{listing}"
         text += "。"
+    years = sorted({d.year for d in documents})
+    if len(years) > 1:  # departments compared across different budget years: say so
+        text += "（注意：各文件年度不同：" + "、".join(f"{d.department}{d.year}年" for d in documents) + "）"
     figures: list[Figure] = result.figures
     return Answer(question=question, answer=text, answerable=True, value=value, unit=unit,
                   verdict=result.verdict, computation=result.formula,

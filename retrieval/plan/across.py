@@ -50,8 +50,8 @@ def _project_count(src: Source) -> Plan:
 @builder("across")
 def across(ctx: Context) -> list[Interpretation]:
     sources = ctx.sources[:2]
-    if len(ctx.sources) < 2:
-        return []
+    if len(ctx.sources) != 2 or ASKS_ACROSS.search(ctx.text):
+        return []  # two departments named; every department is all_departments' question
     r = ctx.reading
     counting = r.asked.kind == "count" and "项目" in ctx.text
     if counting:
@@ -72,3 +72,29 @@ def across(ctx: Context) -> list[Interpretation]:
     if r.asked.kind == "ratio":
         return [interp(Plan(op="ratio", args=leaves, label="倍数"), 0.9, sources)]
     return []
+
+
+@builder("all_departments")
+def all_departments(ctx: Context) -> list[Interpretation]:
+    """"哪个部门公务接待费最多", "这几个部门一共多少": the same item in every document asked about,
+    ranked or added up (three or more departments, or two when no one was named)."""
+    if len(ctx.sources) < 2 or not ctx.reading.text or not ASKS_ACROSS.search(ctx.reading.text):
+        return []
+    leaves = _same_item(ctx, ctx.sources)
+    if not leaves:
+        return []
+    r = ctx.reading
+    top = r.op("top")
+    if top is not None or re.search(r"哪个.{0,6}最|谁.{0,4}最", ctx.text):
+        smallest = bool(re.search(r"最少|最小|最低", ctx.text))
+        k = int(top.value) if top is not None and top.value else 1
+        plan = Plan(op="top", args=leaves, value=k, relation="min" if smallest else None,
+                    label=f"各部门中{'最少' if smallest else '最多'}的")
+        return [interp(plan, 0.85, ctx.sources)]
+    if r.op("sum"):
+        return [interp(Plan(op="sum", args=leaves, label="各部门合计"), 0.85, ctx.sources)]
+    return []
+
+
+# a question about every department, or several the user does not name
+ASKS_ACROSS = re.compile(r"哪个部门|哪一个部门|哪家|哪个单位|各部门|几个部门|这些部门|所有部门|各单位|这几个部门|几家|各家|哪个局")

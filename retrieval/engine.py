@@ -271,7 +271,7 @@ class Engine:
                 continue
             if result.verdict is not None and reading.asked.kind and not kind_fits(
                     reading.asked, result.kind, result.unit):
-                # "…对吗？实际涨幅是多少": of two verdicts, the one whose figure is the kind asked
+                # "…对吗？实际是百分之几": of two verdicts, the one whose figure is the kind asked
                 interp = interp.model_copy(update={"score": interp.score - 0.06})
             if docs_year_differs(reading, [s.facts.document for s in sources]) and interp.builder != "change":
                 continue  # "2024年的预算" of a 2025 document: only its stated change speaks of 2024

@@ -40,7 +40,7 @@ def named_section(q: Question, df: DocFacts) -> Answer | None:
 
 
 def labelled_block(q: Question, df: DocFacts) -> Answer | None:
-    """"整体绩效目标里的年度履职目标有哪些", "“金融处非工作”这项任务干什么": the text under that
+    """A labelled block of a 绩效目标 table (a label of `block_labels`, or a task named in quotes): the text under that
     label in a 绩效目标 table, as the section holding the table has it."""
     focus = q.focus or q.squeezed
     if not _ASKS_WHAT.search(focus):

@@ -1,5 +1,5 @@
 """Builders over several documents: the same plan per department, then their sum, ratio or
-difference ("两个部门加起来", "是…的几倍", "各列了多少个项目？差几个？")."""
+difference (two departments added, one as a multiple of the other, project counts compared)."""
 
 from __future__ import annotations
 

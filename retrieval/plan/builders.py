@@ -107,7 +107,7 @@ def _rows_for(ctx: Context, src: Source, tables: list[str]) -> list[tuple[object
 
 @builder("row_column")
 def row_column(ctx: Context) -> list[Interpretation]:
-    """"行政运行那一行的工资福利支出", "07表里310 99的总计": a row (by label or code) under a column."""
+    """A row (by label or code, in the table named) under a column: "X这一行Y列的数", "某表里编码Z的合计"."""
     src = single(ctx)
     if src is None:
         return []
@@ -121,7 +121,7 @@ def row_column(ctx: Context) -> list[Interpretation]:
                 continue
             at = ctx.text.find(col.name)
             if re.search(r"其中.{0,2}$", ctx.text[max(0, at - 4):at]):
-                continue  # "预算多少，其中项目支出多少": a part beside the row's total, not instead
+                continue  # "X多少，其中Y多少": a part beside the row's total, not instead of it
             path = next((c.column for c in ref.row.cells
                          if col.name in c.column.split("/") and c.value is not None), None)
             if path is None:
@@ -276,7 +276,7 @@ def _enumerated(ctx: Context, items: list[Item]) -> bool:
 
 @builder("top_k")
 def top_k(ctx: Context) -> list[Interpretation]:
-    """"金额排前三的项目", "最大的项目", then their sum when asked."""
+    """The k largest (or smallest) projects, then their sum when asked."""
     src = single(ctx)
     op = ctx.reading.op("top")
     if src is None or op is None or "项目" not in ctx.text or not src.facts.projects:
@@ -305,7 +305,7 @@ def top_k(ctx: Context) -> list[Interpretation]:
 
 @builder("table_difference")
 def table_difference(ctx: Context) -> list[Interpretation]:
-    """"X表里的办公费比Y表里的多多少": the same row in two named tables, subtracted."""
+    """The same row in two named tables, subtracted ("甲表里的X比乙表里的X多出多少")."""
     src = single(ctx)
     op = ctx.reading.op("difference")
     tables = tables_named(ctx, src) if src else []
@@ -327,7 +327,7 @@ _WHAT_FOR = re.compile(r"花在|用在|用于|用途|干什么|做什么|包括�
 
 @builder("breakdown")
 def breakdown(ctx: Context) -> list[Interpretation]:
-    """"那3万元政府性基金花在什么上": the rows of the table that the named item is the total of."""
+    """What an item is spent on: the rows of the table that the named item is the total of."""
     src = single(ctx)
     if src is None or not _WHAT_FOR.search(ctx.text):
         return []
@@ -354,7 +354,7 @@ def breakdown(ctx: Context) -> list[Interpretation]:
 
 @builder("project_kind")
 def project_kind(ctx: Context) -> list[Interpretation]:
-    """"特定目标类项目合计多少？一共几个？": the projects of one kind, counted and summed."""
+    """The projects of one kind (a 项目类型 the document uses), counted and summed."""
     src = single(ctx)
     if src is None or "项目" not in ctx.text:
         return []

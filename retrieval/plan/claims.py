@@ -63,7 +63,7 @@ def verify(ctx: Context) -> list[Interpretation]:
 
 @builder("kind_claim")
 def kind_claim(ctx: Context) -> list[Interpretation]:
-    """"7个项目全都是其他运转类、一个特定目标类都没有": the projects not of that kind are counted,
+    """A claim that every project is of one kind: the projects not of that kind are counted,
     the claim holds when there are none (and the count of projects is the one stated)."""
     if not any(m.name == "cue" for m in ctx.mentions("claim")) or len(ctx.sources) != 1:
         return []

@@ -20,7 +20,7 @@ def _amount_items(ctx: Context, src: Source) -> list[Item]:
 
 
 def base_from_constant(ctx: Context, src: Source) -> tuple[Plan, tuple[int, int]] | None:
-    """A base written as a number ("948万多的预算里", "7.7万元公用经费"): the measure or item
+    """A base written as a number ("X万多的盘子里", "a万元的某经费"): the measure or item
     whose figure is that number (within 1%, or within 5% when written as approximate)."""
     for m in ctx.mentions("constant"):
         if m.unit != "万元" or not m.value:
@@ -216,7 +216,7 @@ def change(ctx: Context) -> list[Interpretation]:
 
 @builder("indicator_unit")
 def indicator_unit(ctx: Context) -> list[Interpretation]:
-    """"电脑维护数量定的是多少台": the indicator of the named project whose unit is the one asked."""
+    """The indicator of the named project whose unit is the one asked ("定了多少台/条/家")."""
     src = single(ctx)
     asked = ctx.reading.asked
     if src is None or asked.kind != "count" or not asked.unit:
@@ -256,7 +256,7 @@ def item_value(ctx: Context) -> list[Interpretation]:
         return []
     items = [i for i in _amount_items(ctx, src) if i.score >= 0.9]
     if not items and re.search(r"预算|花|支出|经费", ctx.text):
-        # "一年预算有没有上亿": the whole budget, surely so only when nothing else is asked about
+        # "总盘子过亿了吗": the whole budget, surely so only when nothing else is asked about
         leaf = Plan(op="value", entity=src.key("measure:支出总计"), label="支出总计")
         if lexicon_terms(ctx.text):
             return []  # it names something ("出国") whose figure was not found: not the whole budget

@@ -1,6 +1,6 @@
-"""Consistency questions the question itself frames: two figures it states ("说明里人员经费是
-184.42万元，可表里工资福利支出只有182.09万元，矛盾吗？") or a project against its cost indicators
-("成本分项加起来和项目金额对得上吗？"). Verdict true = the document is consistent on this point."""
+"""Consistency questions the question itself frames: two figures it states ("正文说X是a万元，表中Y只有
+b万元，是否矛盾") or a project against its cost indicators ("各成本指标之和与项目金额是否相符").
+Verdict true = the document is consistent on this point."""
 
 from __future__ import annotations
 

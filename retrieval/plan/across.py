@@ -42,7 +42,7 @@ def _share(ctx: Context, src: Source) -> Plan | None:
 
 
 def _project_count(src: Source) -> Plan:
-    leaves = [Plan(op="value", entity=src.key(f"project:{p.ref.table.table_id}:{p.ref.row.index}"), label=p.name)
+    leaves = [src.project_leaf(p)
               for p in src.facts.projects]
     return Plan(op="count", args=leaves, unit="个", label=f"{src.facts.document.department}的项目个数")
 

@@ -203,8 +203,7 @@ def project_set(ctx: Context, src: Source) -> tuple[list[Plan], tuple[int, int]]
         chosen = [p for p in src.facts.projects if key in re.sub(r"[()（）\s]", "", p.name)]
         if len(chosen) >= 2:
             at = ctx.text.find(word)
-            leaves = [Plan(op="value", entity=src.key(f"project:{p.ref.table.table_id}:{p.ref.row.index}"),
-                           label=p.name) for p in chosen]
+            leaves = [src.project_leaf(p) for p in chosen]
             return leaves, (at, at + len(word))
     return None
 
@@ -285,7 +284,7 @@ def top_k(ctx: Context) -> list[Interpretation]:
     smallest = bool(re.search(r"最少|最小|最低", op.text))
     if re.search(r"指标|人|车", ctx.text[op.end:op.end + 6]):
         return []  # the most of something else than a project's money
-    leaves = [Plan(op="value", entity=src.key(f"project:{p.ref.table.table_id}:{p.ref.row.index}"), label=p.name)
+    leaves = [src.project_leaf(p)
               for p in src.facts.projects]
     word = "最小" if smallest else "最大"
     top = Plan(op="top", args=leaves, value=k, relation="min" if smallest else None,
@@ -363,7 +362,7 @@ def project_kind(ctx: Context) -> list[Interpretation]:
     if len(named) != 1:
         return []
     kind = named[0]
-    leaves = [Plan(op="value", entity=src.key(f"project:{p.ref.table.table_id}:{p.ref.row.index}"), label=p.name)
+    leaves = [src.project_leaf(p)
               for p in src.facts.projects if p.category == kind]
     at = ctx.text.find(kind.removesuffix("类"))
     span = (at, at + len(kind))

@@ -75,18 +75,17 @@ def kind_claim(ctx: Context) -> list[Interpretation]:
         return []
     kind = alls.group("kind")
     others = [p for p in src.facts.projects if p.category != kind]
-    leaves = [Plan(op="value", entity=src.key(f"project:{p.ref.table.table_id}:{p.ref.row.index}"), label=p.name)
+    leaves = [src.project_leaf(p)
               for p in others]
     inner = Plan(op="count", args=leaves, unit="个", label=f"不属于{kind}的项目个数")
     stated = [m for m in ctx.mentions("constant") if m.unit == "个" and m.value]
     if stated and int(stated[0].value) != len(src.facts.projects):
-        inner = Plan(op="count", args=[Plan(op="value", entity=src.key(
-            f"project:{p.ref.table.table_id}:{p.ref.row.index}"), label=p.name) for p in src.facts.projects],
-            unit="个", label="项目个数")
+        inner = Plan(op="count", args=[src.project_leaf(p) for p in src.facts.projects], unit="个",
+                     label="项目个数")
         plan = Plan(op="verify", args=[inner], relation="eq", stated=stated[0].value, unit="个",
                     label=f"核对：项目个数是否为{int(stated[0].value)}个")
     else:
-        of_kind = [Plan(op="value", entity=src.key(f"project:{p.ref.table.table_id}:{p.ref.row.index}"), label=p.name)
+        of_kind = [src.project_leaf(p)
                    for p in src.facts.projects if p.category == kind]
         evidence = [Plan(op="list", args=of_kind, label=f"{kind}项目")] if of_kind else []
         plan = Plan(op="verify", args=[inner, *evidence], relation="eq", stated=0, unit="个",

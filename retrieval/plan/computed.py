@@ -128,8 +128,7 @@ def per_unit(ctx: Context) -> list[Interpretation]:
     items = [i for i in _amount_items(ctx, src)]
     out = []
     if per in ("个", "项") and "项目" in ctx.text and src.facts.projects:
-        leaves = [Plan(op="value", entity=src.key(f"project:{p.ref.table.table_id}:{p.ref.row.index}"),
-                       label=p.name) for p in src.facts.projects]
+        leaves = [src.project_leaf(p) for p in src.facts.projects]
         total = Plan(op="value", entity=src.key("measure:项目支出"), label="项目支出")
         plan = Plan(op="divide", args=[total, Plan(op="count", args=leaves, unit="个", label="项目个数")],
                     label="平均每个项目的金额")
@@ -283,7 +282,7 @@ def _residue(ctx: Context, src: Source) -> str:
 
 @builder("pair_difference")
 def pair_difference(ctx: Context) -> list[Interpretation]:
-    """"项目支出比基本支出少多少", "A和B差多少": two items of one document, subtracted."""
+    """Two items of one document, subtracted ("A比B少多少", "A和B差多少")."""
     src = single(ctx)
     op = ctx.reading.op("difference")
     if src is None or op is None:

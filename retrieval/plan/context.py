@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from retrieval.facts import DocFacts
+from retrieval.plan.records import Plan
 from retrieval.question.linking import Entity, EntityIndex
 from retrieval.question.records import Candidate, Mention, Reading
 
@@ -29,6 +30,11 @@ class Source:
     def key(self, entity_key: str) -> str:
         """A plan leaf's entity: the document and the entity."""
         return f"{self.doc_id}|{entity_key}"
+
+    def project_leaf(self, project) -> Plan:
+        """The amount of one project of the 项目支出预算表, as a plan leaf."""
+        return Plan(op="value", entity=self.key(f"project:{project.ref.table.table_id}:{project.ref.row.index}"),
+                    label=project.name)
 
 
 @dataclass

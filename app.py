@@ -16,7 +16,7 @@ from indexer import store
 from indexer.records import Document, Table
 from indexer.settings import Settings
 from indexer.uploads import MAX_UPLOAD_MB, UPLOAD_TYPES, UploadOutcome, index_upload
-from indexer.vectors import LazyEmbeddings
+from indexer.search.vectors import LazyEmbeddings
 from retrieval import presenter
 from retrieval.engine import MAX_QUESTION, Engine, QuestionError
 from retrieval.presenter import Reply, escape_markdown

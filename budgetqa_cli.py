@@ -78,7 +78,7 @@ def index(
         errors.print(f"[red]error:[/red] --year {year} is not a budget year")
         raise typer.Exit(2)
     from indexer.pipeline import Indexer, expand_paths
-    from indexer.vectors import LazyEmbeddings, VectorIndex, chroma_client
+    from indexer.search.vectors import LazyEmbeddings, VectorIndex, chroma_client
 
     settings = settings_for(store_dir)
     _writable_or_exit(settings)
@@ -382,7 +382,7 @@ def _document(conn, ref: str):
 def _pick_table(all_tables, ref: str):
     if ref.isdigit() and 1 <= int(ref) <= len(all_tables):
         return all_tables[int(ref) - 1]
-    from indexer.layout import clean_title
+    from indexer.parse.layout import clean_title
 
     wanted = clean_title(ref)
     for t in all_tables:

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 from indexer import store  # noqa: E402
 from indexer.pipeline import Indexer  # noqa: E402
 from indexer.settings import Settings  # noqa: E402
-from indexer.vectors import LazyEmbeddings, VectorIndex, chroma_client  # noqa: E402
+from indexer.search.vectors import LazyEmbeddings, VectorIndex, chroma_client  # noqa: E402
 from retrieval.service import open_engine  # noqa: E402
 
 

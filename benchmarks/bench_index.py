@@ -17,10 +17,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from indexer import store  # noqa: E402
-from indexer.load import read_source  # noqa: E402
+from indexer.read.load import read_source  # noqa: E402
 from indexer.pipeline import Indexer, expand_paths, parse_source  # noqa: E402
 from indexer.settings import Settings  # noqa: E402
-from indexer.vectors import LazyEmbeddings, VectorIndex, chroma_client  # noqa: E402
+from indexer.search.vectors import LazyEmbeddings, VectorIndex, chroma_client  # noqa: E402
 
 
 def timed(action) -> tuple[float, object]:

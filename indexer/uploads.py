@@ -13,10 +13,10 @@ from pathlib import Path
 
 from indexer import store
 from indexer.failures import StoreWriteError, cause, writing
-from indexer.load import SUPPORTED_SUFFIXES, NotABudgetDocument, UnreadableFile, read_document
+from indexer.read.load import SUPPORTED_SUFFIXES, NotABudgetDocument, UnreadableFile, read_document
 from indexer.pipeline import Indexer, IndexResult, TruncatedDocument, parse_source
 from indexer.settings import Settings
-from indexer.vectors import VectorIndex, chroma_client
+from indexer.search.vectors import VectorIndex, chroma_client
 
 MAX_UPLOAD_MB = 20
 MAX_UPLOAD_BYTES = MAX_UPLOAD_MB * 1024 * 1024

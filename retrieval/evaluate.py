@@ -20,8 +20,8 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from indexer.load import NotABudgetDocument, UnreadableFile, read_source
-from indexer.metadata import read_metadata
+from indexer.read.load import NotABudgetDocument, UnreadableFile, read_source
+from indexer.parse.metadata import read_metadata
 from retrieval.records import Answer
 
 # the README's category order, for the report

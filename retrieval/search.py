@@ -13,12 +13,12 @@ import sqlite3
 from pathlib import Path
 
 from indexer import store
-from indexer.bm25 import BM25Index
-from indexer.load import UnreadableFile, read_source
+from indexer.search.bm25 import BM25Index
+from indexer.read.load import UnreadableFile, read_source
 from indexer.records import Chunk, Document, Section
-from indexer.sections import clean_line, line_of
+from indexer.parse.sections import clean_line, line_of
 from indexer.text import squeeze
-from indexer.vectors import VectorIndex
+from indexer.search.vectors import VectorIndex
 from retrieval.records import Citation, Record
 
 RRF_K = 60  # the constant of Cormack et al.: damps the head so neither ranking dominates

@@ -6,10 +6,10 @@ from __future__ import annotations
 import logging
 
 from indexer import store
-from indexer.bm25 import BM25Index
+from indexer.search.bm25 import BM25Index
 from indexer.failures import shown
 from indexer.settings import Settings
-from indexer.vectors import LazyEmbeddings, NoDenseSearch, VectorIndex, chroma_client
+from indexer.search.vectors import LazyEmbeddings, NoDenseSearch, VectorIndex, chroma_client
 from retrieval.engine import Engine
 from retrieval.search import HybridSearch
 

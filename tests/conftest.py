@@ -9,7 +9,7 @@ import pytest
 
 from indexer import store
 from indexer.settings import DEFAULT_MODEL_DIR, Settings
-from indexer.vectors import LazyEmbeddings, VectorIndex, chroma_client
+from indexer.search.vectors import LazyEmbeddings, VectorIndex, chroma_client
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -75,7 +75,7 @@ def doc_id_of(conn, file_name: str) -> str:
 @pytest.fixture(scope="session")
 def corpus_engine(corpus_index):
     """The answer engine over the session's corpus store, with text search and the audit."""
-    from indexer.bm25 import BM25Index
+    from indexer.search.bm25 import BM25Index
     from retrieval.audit import audit_document
     from retrieval.engine import Engine
     from retrieval.search import HybridSearch

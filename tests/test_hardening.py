@@ -21,8 +21,8 @@ from typer.testing import CliRunner
 
 from budgetqa_cli import app
 from indexer import store
-from indexer.bm25 import BM25Index
-from indexer.load import read_source
+from indexer.search.bm25 import BM25Index
+from indexer.read.load import read_source
 from retrieval.llm import build_answerer
 from retrieval.records import Answer, Citation, Figure
 from retrieval.verify_numbers import allowed_numbers, unverified
@@ -189,7 +189,7 @@ def test_a_store_that_cannot_be_written_opens_read_only(indexed, tmp_path, monke
 
 _AS_NOBODY = """
 import os, sys
-import budgetqa_cli, indexer.pipeline, indexer.vectors, retrieval.audit, retrieval.engine, retrieval.llm, retrieval.service
+import budgetqa_cli, indexer.pipeline, indexer.search.vectors, retrieval.audit, retrieval.engine, retrieval.llm, retrieval.service
 # the interpreter lives under /root, which another user cannot read: import first, then drop
 os.setgroups([]); os.setgid({uid}); os.setuid({uid})
 sys.argv = ["budgetqa", *sys.argv[1:]]
@@ -294,7 +294,7 @@ def test_a_full_disk_while_writing_facts_is_one_line(indexed, small_disk):
 def test_a_full_disk_in_chromas_compaction_is_one_line(indexed, small_disk, model_dir, tmp_path, monkeypatch):
     """The disk fills after the facts are stored: Chroma's "Error in compaction" (which names no
     cause) becomes ENOSPC; the facts stay readable and the next run repairs the search index."""
-    from indexer.vectors import VectorIndex
+    from indexer.search.vectors import VectorIndex
 
     _, source, _ = indexed
     store_dir = small_disk / "store"

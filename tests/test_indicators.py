@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.indicators import parse_indicator_tables, parse_indicator_value
-from indexer.layout import find_tables
+from indexer.parse.indicators import parse_indicator_tables, parse_indicator_value
+from indexer.parse.layout import find_tables
 from indexer.records import Indicator, Table
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from indexer.bm25 import BM25Index
+from indexer.search.bm25 import BM25Index
 from indexer.settings import Settings
 from retrieval.engine import Engine
 from retrieval.evaluate import documents_from_corpus, evaluate, gold_documents

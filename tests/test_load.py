@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.load import UnreadableFile, read_source
-from indexer.metadata import read_metadata
-from indexer.load import NotABudgetDocument
+from indexer.read.load import UnreadableFile, read_source
+from indexer.parse.metadata import read_metadata
+from indexer.read.load import NotABudgetDocument
 from tests.conftest import CHANHE, DATA
 
 

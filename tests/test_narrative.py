@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from indexer.narrative import extract_facts
+from indexer.parse.narrative import extract_facts
 from indexer.records import NarrativeFact
-from indexer.sections import clean_line, parse_sections
+from indexer.parse.sections import clean_line, parse_sections
 from indexer.text import squeeze
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 from indexer import store
-from indexer.load import read_source
-from indexer.pdf import ScannedPDF, UnreadablePDF, _is_stub, join_wrapped, read_pdf
+from indexer.read.load import read_source
+from indexer.read.pdf import ScannedPDF, UnreadablePDF, _is_stub, join_wrapped, read_pdf
 from indexer.pipeline import parse_source
 from indexer.text import squeeze
 from tests import pdf_fixtures

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from budgetqa_cli import app
 from indexer import store
-from indexer.load import NotABudgetDocument, read_document
+from indexer.read.load import NotABudgetDocument, read_document
 from indexer.pipeline import parse_source
 from indexer.uploads import index_upload
 from tests.conftest import make_indexer

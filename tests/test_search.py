@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from indexer import store
-from indexer.bm25 import BM25Index, Tokenizer
+from indexer.search.bm25 import BM25Index, Tokenizer
 from tests.conftest import CHANHE, XIGONG_STREET, doc_id_of
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from indexer import store
-from indexer.bm25 import BM25Index
-from indexer.sections import clean_line
+from indexer.search.bm25 import BM25Index
+from indexer.parse.sections import clean_line
 from indexer.text import squeeze
 from retrieval.search import HybridSearch, quote_citation
 from tests.conftest import CITY_DATA, DATA, XIGONG_DATA, XIGONG_GOV, XIGONG_STREET, doc_id_of

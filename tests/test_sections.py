@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from indexer.layout import find_tables, listed_tables
-from indexer.metadata import read_metadata, region_level
-from indexer.sections import heading_level, parse_sections
+from indexer.parse.layout import find_tables, listed_tables
+from indexer.parse.metadata import read_metadata, region_level
+from indexer.parse.sections import heading_level, parse_sections
 from tests.conftest import CHANHE, CITY_DATA, DATA, XIGONG_DATA, XIGONG_GOV, XIGONG_STREET
 
 

@@ -4,8 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.layout import TableSpan, find_tables
-from indexer.tables_flat import parse_flat_tables
+from indexer.parse.layout import TableSpan, find_tables
+from indexer.parse.tables_flat import parse_flat_tables
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 BUREAU = "2023_洛阳市西工区政务服务和大数据管理局_部门预算.txt"

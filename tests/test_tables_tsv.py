@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from indexer.layout import find_tables
+from indexer.parse.layout import find_tables
 from indexer.records import Cell, Row, Table
-from indexer.tables_tsv import parse_tsv_tables
-from indexer.verify import sum_rules, verify_table
+from indexer.parse.tables_tsv import parse_tsv_tables
+from indexer.parse.verify import sum_rules, verify_table
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 CHANHE = "2025_洛阳市瀍河回族区行政审批和政务信息管理局_部门预算.txt"

@@ -1,1 +1,1 @@
-"""Readers: bytes of one file (HTML, Excel, Word) → text lines, tables as tab-separated lines."""
+"""Readers: bytes of one file (text, PDF, HTML, Excel, Word) → text lines, tables as tab-separated lines."""

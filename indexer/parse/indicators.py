@@ -1,6 +1,6 @@
 """Read the 绩效目标 tables (部门整体 and 项目) into Indicator records and their amounts into Tables.
 
-Tab-separated exports are parsed here; flattened PDF text goes to `indexer.indicators_flat`.
+Tab-separated exports are parsed here; flattened PDF text goes to `indexer.parse.indicators_flat`.
 The templates differ by year and publisher, and the exports shift columns, so rows are read by
 vocabulary (一级/二级 indicator words) and by pairing names with values, not by column position.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from indexer.layout import TableSpan
+from indexer.parse.layout import TableSpan
 from indexer.records import Cell, Indicator, Row, Table
 from indexer.text import normalise, parse_number, squeeze, stable_id
 
@@ -182,7 +182,7 @@ def parse_indicator_tables(doc_id: str, lines: list[str], spans: list[TableSpan]
         整体 table, one Row per project for the project table), all indicators, and a warning
         with its line for every fragment that could not be attributed.
     """
-    from indexer import indicators_flat
+    from indexer.parse import indicators_flat
 
     tables: list[Table] = []
     indicators: list[Indicator] = []

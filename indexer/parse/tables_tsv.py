@@ -14,10 +14,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
-from indexer.layout import TableSpan
+from indexer.parse.layout import TableSpan
 from indexer.records import Cell, Row, Table
 from indexer.text import amount_unit, normalise, parse_number, squeeze, stable_id, to_wan
-from indexer.verify import is_total_word, verify_table
+from indexer.parse.verify import is_total_word, verify_table
 
 # header labels of text columns (codes, names, types), never of amounts
 _TEXT_HEADER = re.compile(r"编码|代码|名称|类型|类别|经济分类(科目)?$|^(类|款|项|项目|科目|项目单位)$")

@@ -20,7 +20,7 @@ import pdfplumber
 import pypdf
 from pypdf.errors import PdfReadError
 
-from indexer.load import SourceText, UnreadableFile
+from indexer.read.load import SourceText, UnreadableFile
 from indexer.text import normalise, parse_number, squeeze
 
 MAX_PAGES = 500

@@ -16,7 +16,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
-from indexer.load import NotABudgetDocument
+from indexer.read.load import NotABudgetDocument
 from indexer.text import amount_unit, arabic_years, normalise, squeeze
 
 _DEPARTMENT_LINE = re.compile(r"部门(?:\(单位\))?名称[:：]?\s*(?:\t)?\s*([^\t单]+?)(?:\s*[(（]汇总[)）])?\s*(?:单位[:：].*)?$")

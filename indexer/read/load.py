@@ -229,7 +229,7 @@ def read_document(path: Path) -> SourceText:
     if suffix in TEXT_SUFFIXES:
         return read_source(path)
     if suffix in PDF_SUFFIXES:
-        from indexer.pdf import read_pdf
+        from indexer.read.pdf import read_pdf
 
         return read_pdf(path)
     if suffix not in SUPPORTED_SUFFIXES:

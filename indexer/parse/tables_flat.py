@@ -14,14 +14,14 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from indexer.layout import TableSpan
+from indexer.parse.layout import TableSpan
 from indexer.records import Row, Table
-from indexer.tables_flat_rows import (Problem, RawRow, assemble_rows, data_start, is_footer,
+from indexer.parse.tables_flat_rows import (Problem, RawRow, assemble_rows, data_start, is_footer,
                                       is_note, make_cells, parse_values, place)
 from indexer.text import amount_unit, normalise, squeeze, stable_id
 
 try:  # the shared checker, when present, owns the row rules and the final marking
-    from indexer.verify import sum_rules, verify_table
+    from indexer.parse.verify import sum_rules, verify_table
 except ImportError:  # pragma: no cover
     sum_rules = None  # type: ignore[assignment]
     verify_table = None  # type: ignore[assignment]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.indicators import (
+from indexer.parse.indicators import (
     LEVEL2, VALUE_TOKEN, IndicatorBuilder, budget_row, clean_name, clean_value, is_money, is_value, level1_of,
     level2_of, parse_indicator_value,
 )

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from indexer.records import NarrativeFact, Section
-from indexer.sections import clean_line, line_of
+from indexer.parse.sections import clean_line, line_of
 from indexer.text import squeeze, stable_id, to_wan
 
 _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from indexer.layout import attachment_start
+from indexer.parse.layout import attachment_start
 from indexer.records import Section
 from indexer.text import normalise, squeeze, stable_id
 

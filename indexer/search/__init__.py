@@ -1,0 +1,1 @@
+"""Search indexes: records → chunks → Chroma (dense) and BM25 (words)."""

@@ -91,6 +91,30 @@ MIGRATIONS: list[str] = [
     ALTER TABLE budget_tables ADD COLUMN kind TEXT;
     CREATE INDEX documents_department_year ON documents(department, year);
     """,
+    # 3: every per-document read was a scan: an index on each child table's document
+    """
+    CREATE INDEX sections_doc ON sections(doc_id);
+    CREATE INDEX budget_tables_doc ON budget_tables(doc_id);
+    CREATE INDEX rows_doc ON rows(doc_id);
+    CREATE INDEX cells_doc ON cells(doc_id);
+    CREATE INDEX indicators_doc ON indicators(doc_id);
+    CREATE INDEX facts_doc ON facts(doc_id);
+    CREATE INDEX chunks_doc ON chunks(doc_id);
+    """,
+    # 4: the app's conversations, kept across reloads: one row per turn, the answer as its JSON
+    """
+    CREATE TABLE conversations (
+        conversation_id TEXT PRIMARY KEY, title TEXT NOT NULL,
+        created_at TEXT NOT NULL DEFAULT (datetime('now')),
+        updated_at TEXT NOT NULL DEFAULT (datetime('now'))
+    );
+    CREATE TABLE turns (
+        conversation_id TEXT NOT NULL REFERENCES conversations ON DELETE CASCADE,
+        idx INTEGER NOT NULL, role TEXT NOT NULL, text TEXT NOT NULL, answer TEXT,
+        created_at TEXT NOT NULL DEFAULT (datetime('now')),
+        PRIMARY KEY (conversation_id, idx)
+    );
+    """,
 ]
 
 

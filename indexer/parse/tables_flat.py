@@ -192,7 +192,7 @@ def parse_grid(doc_id: str, lines: list[str], span: TableSpan, kind: dict,
             allowed.append(None)
     fixed = [anchors_for(kind, span.title, columns, context) if i == total else {} for i in range(len(raws))]
     problem = Problem(columns, eq, ge, groups, values, allowed, fixed)
-    placed = place(problem, [r.numbers for r in raws])
+    placed, limit = place(problem, [r.numbers for r in raws])
     rows = []
     for i, (r, info, (cols, ok, note)) in enumerate(zip(raws, infos, placed)):
         label = info["label"] or ("合计" if i == total else "")
@@ -208,7 +208,8 @@ def parse_grid(doc_id: str, lines: list[str], span: TableSpan, kind: dict,
     empty = next((normalise(n) for n in notes if "无数据" in n), None)
     _remember(kind, span.title, columns, rows, context, empty is not None or not rows)
     text_columns = list(kind.get("text_columns", []))
-    return _table(doc_id, span, unit, columns, text_columns, rows, empty)
+    table = _table(doc_id, span, unit, columns, text_columns, rows, empty)
+    return _with_limit(table, [limit], placed)
 
 
 def _remember(kind: dict, title: str, columns: list[str], rows: list[Row],
@@ -376,6 +377,8 @@ def parse_two_sided(doc_id: str, lines: list[str], span: TableSpan, kind: dict,
     _fund_keys(left, context)
     rows: list[Row] = []
     totals = {}
+    limits: list[str | None] = []
+    unproven: list = []
     for side, entries, columns in (("收入", left, variant["left"]), ("支出", right, variant["right"])):
         labels = [e["label"] for e in entries]
         eq, ge = rule_indices(columns)
@@ -383,7 +386,9 @@ def parse_two_sided(doc_id: str, lines: list[str], span: TableSpan, kind: dict,
         total = max((i for i, l in enumerate(labels) if _level(l) == "total"), default=None)
         fixed = [anchors_for(kind, span.title, columns, context) if i == total else {} for i in range(len(entries))]
         problem = Problem(columns, eq, ge, outline_groups(labels), values, [None] * len(entries), fixed)
-        placed = place(problem, [e["numbers"] for e in entries])
+        placed, limit = place(problem, [e["numbers"] for e in entries])
+        limits.append(limit)
+        unproven += [p for p in placed if p[1] is False]
         for i, (e, (cols, ok, note)) in enumerate(zip(entries, placed)):
             cells = make_cells(e["numbers"], cols, columns, unit)
             in_group = any(i == p or i in ms for p, ms in problem.groups)
@@ -400,7 +405,21 @@ def parse_two_sided(doc_id: str, lines: list[str], span: TableSpan, kind: dict,
     rows.sort(key=lambda r: (r.line, r.category != "收入"))
     rows = [r.model_copy(update={"index": i}) for i, r in enumerate(rows)]
     empty = next((normalise(n) for n in notes if "无数据" in n), None)
-    return _table(doc_id, span, unit, variant["left"] + variant["right"], kind["text_columns"], rows, empty)
+    table = _table(doc_id, span, unit, variant["left"] + variant["right"], kind["text_columns"], rows, empty)
+    return _with_limit(table, limits, unproven)
+
+
+def _with_limit(table: Table, limits: list[str | None], placed: list) -> Table:
+    """The table with a warning naming it when the search of its numbers' columns stopped at
+    its budget: the rows it could not prove are kept, marked unverified."""
+    reached = [x for x in limits if x]
+    if not reached:
+        return table
+    unproven = sum(1 for _, ok, _ in placed if ok is False)
+    name = f"{table.number} {table.title}" if table.number else table.title
+    return table.model_copy(update={"warnings": [
+        *table.warnings,
+        f"{name}：数字归列的推算{reached[0]}，已停止；{unproven}行的列位置未能证明唯一，已标为未核实"]})
 
 
 

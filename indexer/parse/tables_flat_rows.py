@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import re
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from indexer.records import Cell
 from indexer.text import normalise, parse_number, squeeze, to_wan
@@ -20,6 +21,7 @@ _FOOTER = re.compile(r"^[-－—]\s*\d+\s*[-－—]$")
 _NOTE = re.compile(r"^(注|备注|说明)\s*[:：]")
 _TOTAL_START = ("合计", "总计")
 _NODES = 400_000  # search budget per table
+_CHECKS_PER_NODE = 8  # group sum checks allowed per search step, on average (the corpus needs < 9)
 _MAX_SOLUTIONS = 2000
 
 
@@ -221,86 +223,186 @@ def candidates(problem: Problem, r: int) -> list[tuple[int, ...]]:
     return out
 
 
-def solve(problem: Problem) -> tuple[list[list[tuple[int, ...]]], list[set[tuple[int, ...]]], bool]:
+class Search:
+    """The state of one table's search: each group's running column sums over its placed
+    members. A placement is checked before it is made, on the groups it belongs to only (every
+    other group is as it was when last checked) and, in a group still incomplete, on the
+    columns it fills only (the others passed when the group was last checked)."""
+
+    def __init__(self, problem: Problem) -> None:
+        self.m = len(problem.columns)
+        self.groups = problem.groups
+        self.values = problem.row_values
+        self.nonneg = all(v >= 0 for vals in problem.row_values for v in vals)
+        self.tol = [tolerance(len(members)) for _, members in problem.groups]
+        self.size = [len(members) for _, members in problem.groups]
+        self.sums = [[0.0] * self.m for _ in problem.groups]
+        self.placed = [0] * len(problem.groups)  # members placed, counted as often as listed
+        rows = len(problem.row_values)
+        self.member_of: list[dict[int, int]] = [{} for _ in range(rows)]  # group → times listed
+        self.parent_of: list[list[int]] = [[] for _ in range(rows)]
+        for g, (parent, members) in enumerate(problem.groups):
+            self.parent_of[parent].append(g)
+            for r in members:
+                self.member_of[r][g] = self.member_of[r].get(g, 0) + 1
+        self.chosen: dict[int, tuple[int, ...]] = {}
+        self.dense: dict[int, list[float]] = {}  # chosen placements of group totals, per column
+        self.checks = 0
+
+    def _added(self, g: int, r: int, pairs: list[tuple[int, float]]) -> dict[int, float]:
+        """Group g's sums in the columns row r would fill, were it placed so."""
+        new = {}
+        for c, v in pairs:
+            value = self.sums[g][c]
+            for _ in range(self.member_of[r][g]):  # added as often as listed, as `push` does
+                value += v
+            new[c] = value
+        return new
+
+    def _holds(self, g: int, complete: bool, want: list[float], new: dict[int, float],
+               every_column: bool) -> bool:
+        self.checks += 1
+        got, tol = self.sums[g], self.tol[g]
+        columns = range(self.m) if every_column else new
+        for c in columns:
+            value = new.get(c, got[c])
+            if (abs(value - want[c]) if complete else value - want[c]) > tol:
+                return False
+        return True
+
+    def fits(self, r: int, combo: tuple[int, ...]) -> bool:
+        """Whether placing row r so keeps every group it belongs to adding up."""
+        pairs = list(zip(combo, self.values[r]))
+        for g, times in self.member_of[r].items():
+            parent = self.groups[g][0]
+            if parent == r or parent not in self.chosen:
+                continue
+            complete = self.placed[g] + times == self.size[g]
+            if not complete and not self.nonneg:
+                continue
+            if not self._holds(g, complete, self.dense[parent], self._added(g, r, pairs), complete):
+                return False
+        if self.parent_of[r]:
+            want = [0.0] * self.m
+            for c, v in pairs:
+                want[c] = v
+            for g in self.parent_of[r]:
+                times = self.member_of[r].get(g, 0)
+                complete = self.placed[g] + times == self.size[g]
+                if not complete and not self.nonneg:
+                    continue
+                new = self._added(g, r, pairs) if times else {}
+                if not self._holds(g, complete, want, new, True):
+                    return False
+        return True
+
+    def push(self, r: int, combo: tuple[int, ...]) -> list[tuple[int, list[float]]]:
+        """Place row r; return what `pop` needs to restore the sums exactly (no float drift)."""
+        self.chosen[r] = combo
+        if self.parent_of[r]:
+            want = [0.0] * self.m
+            for c, v in zip(combo, self.values[r]):
+                want[c] = v
+            self.dense[r] = want
+        saved = []
+        for g, times in self.member_of[r].items():
+            saved.append((g, list(self.sums[g])))
+            row = self.sums[g]
+            for c, v in zip(combo, self.values[r]):
+                for _ in range(times):
+                    row[c] += v
+            self.placed[g] += times
+        return saved
+
+    def pop(self, r: int, saved: list[tuple[int, list[float]]]) -> None:
+        for g, times in self.member_of[r].items():
+            self.placed[g] -= times
+        for g, sums in saved:
+            self.sums[g] = sums
+        del self.chosen[r]
+        self.dense.pop(r, None)
+
+
+class Outcome(NamedTuple):
+    """What the search of one table found."""
+
+    cands: list[list[tuple[int, ...]]]  # each row's placements by its own row rules
+    used: list[set[tuple[int, ...]]]  # each row's placements in some full solution
+    finished: bool
+    limit: str | None = None  # what stopped it unfinished, in words for the table's warning
+
+
+def solve(problem: Problem, budget: int | None = None) -> Outcome:
     """Search the placements of all rows for those where every column adds up.
+
+    Args:
+        problem: the table's numbers and rules.
+        budget: search steps allowed (default `_NODES`); the sum checks are bounded in
+            proportion (`_CHECKS_PER_NODE` each). Past either the search stops unfinished.
 
     Returns:
         Each row's candidates (row rules only), each row's placements used by some full
-        solution (empty sets when none exists), and whether the search finished.
+        solution (empty sets when none exists), whether the search finished, and if not why.
     """
     cands = [candidates(problem, r) for r in range(len(problem.row_values))]
     n = len(cands)
     used: list[set[tuple[int, ...]]] = [set() for _ in range(n)]
     if any(not c for c in cands):
-        return cands, used, True
+        return Outcome(cands, used, True)
     parents = {g[0] for g in problem.groups}
     order = sorted(range(n), key=lambda r: (r not in parents, len(cands[r])))
-    nonneg = all(v >= 0 for vals in problem.row_values for v in vals)
-    m = len(problem.columns)
-    chosen: dict[int, tuple[int, ...]] = {}
-    state = {"nodes": 0, "solutions": 0, "done": True}
-
-    def col_sum(r: int) -> list[float]:
-        sums = [0.0] * m
-        for c, v in zip(chosen[r], problem.row_values[r]):
-            sums[c] = v
-        return sums
-
-    def consistent(final: bool) -> bool:
-        for parent, members in problem.groups:
-            if parent not in chosen:
-                continue
-            assigned = [r for r in members if r in chosen]
-            complete = len(assigned) == len(members)
-            if not complete and (final or not nonneg):
-                continue
-            want = col_sum(parent)
-            got = [0.0] * m
-            for r in assigned:
-                for c, v in enumerate(col_sum(r)):
-                    got[c] += v
-            tol = tolerance(len(members))
-            for c in range(m):
-                if complete and abs(got[c] - want[c]) > tol:
-                    return False
-                if not complete and got[c] - want[c] > tol:
-                    return False
-        return True
+    nodes_left = _NODES if budget is None else budget
+    checks_left = nodes_left * _CHECKS_PER_NODE
+    state = Search(problem)
+    nodes = solutions = 0
+    limit: str | None = None
 
     def search(k: int) -> None:
-        if state["solutions"] >= _MAX_SOLUTIONS:
-            state["done"] = False  # too many solutions to list: uniqueness not proven
+        nonlocal nodes, solutions, limit
+        if limit is not None:
             return
-        state["nodes"] += 1
-        if state["nodes"] > _NODES:
-            state["done"] = False
+        if solutions >= _MAX_SOLUTIONS:
+            limit = f"可能的组合超过{_MAX_SOLUTIONS}种"  # uniqueness not proven
+            return
+        nodes += 1
+        if nodes > nodes_left or state.checks > checks_left:
+            limit = f"推算步数达到上限（{nodes_left:,}步）"
             return
         if k == n:
-            if consistent(True):
-                state["solutions"] += 1
-                for r, combo in chosen.items():
-                    used[r].add(combo)
+            # every group was checked complete when its last row was placed: a solution
+            solutions += 1
+            for r, combo in state.chosen.items():
+                used[r].add(combo)
             return
         r = order[k]
         for combo in cands[r]:
-            chosen[r] = combo
-            if consistent(False):
+            if state.fits(r, combo):
+                saved = state.push(r, combo)
                 search(k + 1)
-            del chosen[r]
+                state.pop(r, saved)
 
     search(0)
-    return cands, used, bool(state["done"])
+    return Outcome(cands, used, limit is None, limit)
 
 
 def parse_values(numbers: list[tuple[str, int]]) -> list[float]:
     return [parse_number(t) or 0.0 for t, _ in numbers]
 
 
-def place(problem: Problem, numbers: list[list[tuple[str, int]]]) -> list[tuple[dict[int, int], bool | None, str | None]]:
-    """Solve a table and return, per row, number index → column, verified, note."""
-    cands, used, finished = solve(problem)
+Placed = tuple[dict[int, int], bool | None, str | None]  # number index → column, verified, note
+
+
+def place(problem: Problem, numbers: list[list[tuple[str, int]]],
+          budget: int | None = None) -> tuple[list[Placed], str | None]:
+    """Solve a table.
+
+    Returns:
+        Per row: number index → column, verified, note; and, when the search stopped before
+        proving the placements unique, what stopped it (for the table's warning).
+    """
+    cands, used, finished, limit = solve(problem, budget)
     solved = finished and all(used[r] for r in range(len(cands)) if cands[r])
-    out: list[tuple[dict[int, int], bool | None, str | None]] = []
+    out: list[Placed] = []
     for r, nums in enumerate(numbers):
         values = " ".join(t for t, _ in nums)
         if not nums:
@@ -339,7 +441,7 @@ def place(problem: Problem, numbers: list[list[tuple[str, int]]]) -> list[tuple[
         for r, (cols, ok, note) in enumerate(out):
             if ok and len(cands[r]) > 1:
                 out[r] = (cols, False, "search limit reached; placement not proven unique")
-    return out
+    return out, limit
 
 
 def make_cells(nums: list[tuple[str, int]], placed: dict[int, int], columns: list[str],

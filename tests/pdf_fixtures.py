@@ -206,9 +206,125 @@ def zero_page_pdf(pdf_path: Path) -> Path:
     return pdf_path
 
 
+# --- renderings by LibreOffice (`soffice --headless --convert-to pdf`), from HTML and from DOCX:
+# the PDFs are committed under tests/fixtures/pdf/ (CI has no LibreOffice); this writes them again
+
+def _header_spans(rows: list[list[str]], n_header: int) -> dict[tuple[int, int], int]:
+    """(row, column) → columns a header label spans: the empty fields after it with text below."""
+    spans = {}
+    width = len(rows[0])
+    for r in range(max(n_header - 1, 0)):
+        filled = [c for c in range(width) if rows[r][c].strip()]
+        for k, c in enumerate(filled):
+            end = (filled[k + 1] if k + 1 < len(filled) else width) - 1
+            if end > c and any(rows[r + 1][x].strip() for x in range(c, end + 1)):
+                spans[(r, c)] = end - c + 1
+    return spans
+
+
+def _grid(block: list[str]) -> tuple[list[list[str]], int]:
+    rows = [line.split("\t") for line in block]
+    width = max(len(r) for r in rows)
+    rows = [[c.strip() for c in r] + [""] * (width - len(r)) for r in rows]
+    return rows, _header_count(rows)
+
+
+def html_of_text_document(text_path: Path) -> str:
+    """A text export as an HTML page: headings, paragraphs, ruled tables with merged headers."""
+    lines = text_path.read_text(encoding="utf-8").replace("\r\n", "\n").split("\n")
+    out = ['<html><head><meta charset="utf-8"><title>' + escape(text_path.stem) + "</title>"
+           "<style>body{font-size:10pt} table{border-collapse:collapse;font-size:7pt}"
+           " td,th{border:1px solid black;padding:1px}</style></head><body>"]
+    for kind, block in _blocks(lines):
+        if kind == "text":
+            line = block[0].strip()
+            text = escape(line.lstrip("#").strip().replace("**", ""))
+            out.append(f"<h3>{text}</h3>" if line.startswith("#") else f"<p>{text}</p>")
+            continue
+        rows, n_header = _grid(block)
+        spans = _header_spans(rows, n_header)
+        out.append('<table border="1" cellspacing="0">')
+        for r, row in enumerate(rows):
+            tag, cells, skip = ("th" if r < n_header else "td"), [], 0
+            for c, cell in enumerate(row):
+                if skip:
+                    skip -= 1
+                    continue
+                span = spans.get((r, c), 1)
+                skip = span - 1
+                attr = f' colspan="{span}"' if span > 1 else ""
+                cells.append(f"<{tag}{attr}>{escape(cell)}</{tag}>")
+            out.append("<tr>" + "".join(cells) + "</tr>")
+        out.append("</table>")
+    out.append("</body></html>")
+    return "\n".join(out)
+
+
+def docx_of_text_document(text_path: Path, docx_path: Path) -> Path:
+    """A text export as a Word file (python-docx): ruled tables with merged header cells."""
+    import docx
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Pt
+
+    document = docx.Document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = section.page_height, section.page_width
+    lines = text_path.read_text(encoding="utf-8").replace("\r\n", "\n").split("\n")
+    for kind, block in _blocks(lines):
+        if kind == "text":
+            line = block[0].strip()
+            text = line.lstrip("#").strip().replace("**", "")
+            if line.startswith("#"):
+                document.add_heading(text, level=3)
+            else:
+                document.add_paragraph(text)
+            continue
+        rows, n_header = _grid(block)
+        table = document.add_table(rows=len(rows), cols=len(rows[0]))
+        table.style = "Table Grid"
+        for (r, c), span in _header_spans(rows, n_header).items():
+            table.cell(r, c).merge(table.cell(r, c + span - 1))
+        for r, row in enumerate(rows):
+            for c, text in enumerate(row):
+                if text:
+                    cell = table.cell(r, c)
+                    cell.text = text
+                    for run in cell.paragraphs[0].runs:
+                        run.font.size = Pt(7)
+    document.save(docx_path)
+    return docx_path
+
+
+def render_with_libreoffice(source: Path, out_dir: Path) -> Path:
+    """`soffice --headless --convert-to pdf` (Debian's libreoffice-writer, fonts-noto-cjk)."""
+    import subprocess
+
+    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(out_dir),
+                    str(source)], check=True, capture_output=True, timeout=300)
+    return out_dir / f"{source.stem}.pdf"
+
+
 if __name__ == "__main__":
+    # python -m tests.pdf_fixtures OUT_DIR [--libreoffice]: reportlab renderings, or LibreOffice
+    # renderings of the tab-table documents from HTML and from DOCX (the committed fixtures)
     out = Path(sys.argv[1])
     out.mkdir(parents=True, exist_ok=True)
     data = Path(__file__).resolve().parents[1] / "data"
-    for txt in sorted(data.glob("*.txt")):
-        print(render_text_document(txt, out / f"{txt.stem}.pdf"))
+    if "--libreoffice" in sys.argv:
+        import tempfile
+
+        for number, txt in enumerate(sorted(data.glob("*.txt"))):
+            if "\t" not in txt.read_text(encoding="utf-8"):
+                continue  # the flattened exports have no tables to rule
+            with tempfile.TemporaryDirectory() as tmp:
+                html = Path(tmp) / f"{txt.stem}.html"
+                html.write_text(html_of_text_document(txt), encoding="utf-8")
+                pdf = render_with_libreoffice(html, Path(tmp))
+                pdf.rename(out / f"{txt.stem}.html.pdf")
+                docx_file = docx_of_text_document(txt, Path(tmp) / f"{txt.stem}.docx")
+                render_with_libreoffice(docx_file, Path(tmp)).rename(out / f"{txt.stem}.docx.pdf")
+                print(out / f"{txt.stem}.html.pdf", out / f"{txt.stem}.docx.pdf")
+    else:
+        for txt in sorted(data.glob("*.txt")):
+            print(render_text_document(txt, out / f"{txt.stem}.pdf"))

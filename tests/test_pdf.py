@@ -8,9 +8,9 @@ from collections import Counter
 import pytest
 
 from indexer import store
-from indexer.read.load import read_source
-from indexer.read.pdf import ScannedPDF, UnreadablePDF, _is_stub, join_wrapped, read_pdf
 from indexer.pipeline import parse_source
+from indexer.read.load import read_source
+from indexer.read.pdf import ScannedPDF, UnreadablePDF, _is_header_stub, _is_stub, join_wrapped, read_pdf
 from indexer.text import squeeze
 from tests import pdf_fixtures
 from tests.conftest import CHANHE, CITY_DATA, DATA, XIGONG_DATA, XIGONG_GOV, make_indexer
@@ -149,3 +149,46 @@ def test_folder_with_a_good_and_a_bad_pdf(tmp_path, embedder, good_pdf):
     assert doc.file_name == "good.pdf" and doc.shape == "pdf" and doc.page_count == 8
     pages = indexer.conn.execute("SELECT count(*) FROM cells WHERE page IS NULL").fetchone()[0]
     assert pages == 0
+
+
+# --- PDFs from LibreOffice (`python -m tests.pdf_fixtures DIR --libreoffice` wrote them from
+# HTML and from DOCX renderings of the text exports): rows and header rows cut by page breaks,
+# amounts and 21-digit codes split over two pages, tables running off the page's edge
+
+LIBREOFFICE = sorted((DATA.parent / "tests" / "fixtures" / "pdf" / "libreoffice").glob("*.pdf"))
+
+
+@pytest.mark.parametrize("pdf", LIBREOFFICE, ids=lambda p: p.name.split("_")[1][:8] + p.suffixes[0])
+def test_libreoffice_renderings_give_the_text_facts(pdf):
+    expected = table_tuples(parse_source(read_source(DATA / (pdf.name.split(".")[0] + ".txt"))))
+    found = table_tuples(parse_source(read_pdf(pdf)))
+    assert sum((expected & found).values()) >= 0.99 * sum(expected.values())
+    assert not found - expected, "spurious (table, row, column, value) tuples"
+
+
+def test_libreoffice_renderings_cover_both_sources():
+    assert {p.suffixes[0] for p in LIBREOFFICE} == {".html", ".docx"} and len(LIBREOFFICE) == 6
+
+
+@pytest.mark.parametrize(("row", "last", "stub"), [
+    # a header row cut by the page break: the same cells continue
+    (["分类", "", "", "分类", "", "", "算", ""], ["部门预算经济", "", "", "政府预算经济", "", "", "一般公共预", ""], True),
+    # the next header row sits under merged cells
+    (["类", "款", "项", "", "", "小计"], ["科目编码", "", "", "科目名称", "合计", "基本支出"], False),
+    (["", "", "", "", "合计", ""], ["科目编码", "", "", "科目名称", "合计", "基本支出"], False),
+])
+def test_cut_header_row(row, last, stub):
+    assert _is_header_stub(row, last) is stub
+
+
+def test_amount_and_code_cut_by_a_page_break_are_rejoined():
+    last = ["301", "01", "基本工", "501", "01", "工资奖", "174.8", "174.8"]
+    assert _is_stub(["", "", "资", "", "", "金津补贴", "6", "6"], last, decimals=[0, 0, None, 0, 0, None, 2, 2])
+    # the same piece where the column's amounts carry one decimal is a row of its own
+    assert not _is_stub(["", "", "资", "", "", "金津补贴", "6", "6"], last, decimals=[0, 0, None, 0, 0, None, 1, 1])
+    code = ["410303220000", "西工区信", "特定", "1.80", "1.80", "总成本", "≤1.8万", "安可电"]
+    assert _is_stub(["000013428", "创工程资金", "目标类", "", "", "", "元", "脑投入数量"], code,
+                    widths=[114, 43, 23, 32, 32, 33, 37, 43])
+    # a new project row: its own code, its own amounts
+    assert not _is_stub(["410303220000000013500", "党建工作经费", "特定目标类", "1.02", "1.02", "总成本", "≤1.02万元", "党员数量"],
+                        code, widths=[114, 43, 23, 32, 32, 33, 37, 43])

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,8 +142,12 @@ def _read_page(page: pypdf.PageObject, plumbed, previous: _Continuation | None,
     if not tables:
         return _PageOut(page.extract_text().split("\n"))
     boxes = [t.bbox for t in tables]
+    page_box = (0.0, 0.0, float(plumbed.width), float(plumbed.height))
+    # text outside the tables, and on the page: a table wider than the page runs off its edge,
+    # and what runs off is not shown (a viewer clips it), so it is not read either
     outside = plumbed.filter(lambda obj: obj.get("object_type") != "char"
-                             or not any(_inside(obj, box) for box in boxes))
+                             or _inside(obj, page_box)
+                             and not any(_inside(obj, box) for box in boxes))
     items: list[tuple[float, str, object]] = [
         (line["top"], "text", line["text"]) for line in outside.extract_text_lines()]
     items += [(t.bbox[1], "table", t) for t in tables]
@@ -244,6 +249,20 @@ def _regrid(rows: list[list[str]], columns: list[float], previous: _Continuation
     return [_expand(row, columns, grid) for row in rows], grid
 
 
+def _line(index: int, done: list[str], out: _PageOut) -> str:
+    return done[index] if index < len(done) else out.lines[index - len(done)]
+
+
+def _usual_decimals(rows: list[list[str]], width: int) -> list[int | None]:
+    """Per column, the decimals most of its amounts are written with (None: no amounts)."""
+    usual: list[int | None] = []
+    for k in range(width):
+        counts = Counter(len(c.partition(".")[2]) for row in rows if k < len(row)
+                         for c in [row[k].replace(",", "")] if parse_number(c) is not None)
+        usual.append(counts.most_common(1)[0][0] if counts else None)
+    return usual
+
+
 def _set_line(index: int, text: str, done: list[str], out: _PageOut) -> None:
     if index < len(done):
         done[index] = text
@@ -309,8 +328,12 @@ def _join_continuation(rows: list[list[str]], previous: _Continuation, done: lis
             previous.header):
         rows = rows[1:]
     # a cut header row is told from the next header row only when it stood alone
-    if rows and (previous.has_data or previous.rows == 1) and _is_stub(rows[0],
-                                                                       previous.last_cells):
+    widths = [b - a for a, b in zip(previous.columns, previous.columns[1:])]
+    decimals = _usual_decimals([_line(i, done, out).split("\t") for i in previous.line_indexes[:-1]],
+                               len(previous.last_cells))
+    if rows and ((previous.has_data or previous.rows == 1)
+                 and _is_stub(rows[0], previous.last_cells, widths, decimals)
+                 or not previous.has_data and _is_header_stub(rows[0], previous.last_cells)):
         merged = [join_wrapped([a, b]) for a, b in zip(previous.last_cells, rows[0])]
         _set_line(previous.last_index, "\t".join(merged), done, out)
         rows = rows[1:]
@@ -318,20 +341,62 @@ def _join_continuation(rows: list[list[str]], previous: _Continuation, done: lis
     return rows
 
 
-def _is_stub(row: list[str], last: list[str]) -> bool:
+def _text_width(text: str) -> float:
+    """Width in em: a CJK character is twice as wide as a digit or a Latin letter."""
+    return sum(1.0 if _CJK.match(ch) else 0.55 for ch in text)
+
+
+def _cut_code(first: str, rest: str) -> bool:
+    """A long code (项目编码, 21 digits) the page break cut in two: digits only on both sides,
+    too long together for an amount."""
+    first, rest = squeeze(first), squeeze(rest)
+    return first.isdigit() and rest.isdigit() and len(first) >= 6 and len(first + rest) >= 15
+
+
+def _cut_amount(first: str, rest: str, usual: int | None) -> bool:
+    """An amount the page break cut after some of its decimals ("174.8" / "6"): short of the
+    decimals the column's amounts have, and exactly those once joined."""
+    if usual is None or not rest.isdigit() or parse_number(first) is None or "." not in first:
+        return False
+    return len(first.partition(".")[2]) < usual == len((first + rest).partition(".")[2])
+
+
+def _is_header_stub(row: list[str], last: list[str]) -> bool:
+    """The rest of a header row the page break cut: the same cells filled as the last header
+    row, text only. A next header row sits under merged cells and fills other columns (类 款 项
+    under 科目编码), so the same pattern of filled cells means the same row continued."""
+    filled = [k for k, c in enumerate(row) if c]
+    if not filled or len(row) != len(last) or _has_number(row) or _has_number(last):
+        return False
+    if not set(filled) <= {k for k, c in enumerate(last) if c}:
+        return False
+    return not any(_ROW_START.match(squeeze(row[k])) or squeeze(row[k]) in ("合计", "小计", "总计")
+                   for k in filled)
+
+
+def _is_stub(row: list[str], last: list[str], widths: list[float] | None = None,
+             decimals: list[int | None] | None = None) -> bool:
     """The rest of a row the page break cut: its text continues cells of the last row.
 
     A stub fills fewer columns than the last row, and only columns where the last row has
-    long text (numbers may sit in either piece, never in both); its text does not open a row
-    (no code, enumeration or total).
+    long text (numbers may sit in either piece, never in both, but for a long code cut in
+    two); its text does not open a row (no code, enumeration or total). "Long" is measured
+    in lines, characters over the column's width when the widths are known: a code in a
+    narrow column wraps where a label in a wide one does not.
     """
     filled = [k for k, c in enumerate(row) if c]
     if not filled or len(row) != len(last):
         return False
     if set(filled) >= {k for k, c in enumerate(last) if c}:
         return False  # fills every column the last row fills: a whole row
-    longest = max(len(c) for c in last)
+    if widths is None or len(widths) != len(last) or min(widths) <= 0:
+        widths = [1.0] * len(last)
+    height = [_text_width(c) / w for c, w in zip(last, widths)]
+    # amounts are short and never cut: the tallest text cell sets the row's height
+    tallest = max((h for h, c in zip(height, last) if parse_number(c) is None), default=0.0)
     for k in filled:
+        if _cut_code(last[k], row[k]) or decimals and _cut_amount(last[k], row[k], decimals[k]):
+            continue
         number = parse_number(row[k]) is not None
         if number and last[k]:
             return False  # a number in both pieces: two rows
@@ -340,6 +405,6 @@ def _is_stub(row: list[str], last: list[str]) -> bool:
         if not number and (_ROW_START.match(squeeze(row[k])) or squeeze(row[k]) in (
                 "合计", "小计", "总计")):
             return False
-        if not number and len(last[k]) < longest / 2:
+        if not number and height[k] < tallest / 2:
             return False  # a page break cuts the tallest cells of a row, not its short ones
     return any(parse_number(row[k]) is None for k in filled)

@@ -36,6 +36,7 @@ from retrieval.plan.execute import Executor, PlanFailed
 from retrieval.plan.records import Interpretation, Result
 from retrieval.question.conversation import History, standalone
 from retrieval.question.linking import EntityIndex
+from retrieval.caches import ENTITY_INDEXES
 from retrieval import sections
 from retrieval.question.mentions import (asks_actuals, has_budget_words, is_greeting, normalise_question,
                                         read_question, section_asked)
@@ -280,7 +281,8 @@ class Engine:
 
     def entity_index(self, doc_id: str) -> EntityIndex:
         if doc_id not in self._entities:  # a document's records never change under its id
-            self._entities[doc_id] = EntityIndex.build(self.facts(doc_id))
+            self._entities[doc_id] = ENTITY_INDEXES.get(  # shared by the process's engines
+                self.document(doc_id), lambda: EntityIndex.build(self.facts(doc_id)))
         return self._entities[doc_id]
 
     def document(self, doc_id: str) -> Document:

@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from indexer.text import normalise, squeeze
+from retrieval.caches import VOCABULARIES
 from retrieval.facts import DocFacts, plain_label
 
 LEXICON_FILE = Path(__file__).with_name("lexicon.json")
@@ -83,7 +84,12 @@ def lexicon_terms(text: str) -> list[str]:
 
 
 def vocabulary(df: DocFacts) -> dict[str, str]:
-    """Every name the document uses for an item, loosely written → as the document writes it."""
+    """Every name the document uses for an item, loosely written → as the document writes it
+    (built once per document content and kept: `retrieval.caches`; do not change it)."""
+    return VOCABULARIES.get(df.document, lambda: _vocabulary(df))
+
+
+def _vocabulary(df: DocFacts) -> dict[str, str]:
     names: dict[str, str] = {}
     for ref in df.rows:
         # unit rows carry the department's own name: a name is not an item

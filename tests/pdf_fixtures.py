@@ -233,7 +233,7 @@ def html_of_text_document(text_path: Path) -> str:
     """A text export as an HTML page: headings, paragraphs, ruled tables with merged headers."""
     lines = text_path.read_text(encoding="utf-8").replace("\r\n", "\n").split("\n")
     out = ['<html><head><meta charset="utf-8"><title>' + escape(text_path.stem) + "</title>"
-           "<style>body{font-size:10pt} table{border-collapse:collapse;font-size:7pt}"
+           "<style>@page{size:A4 landscape;margin:2cm} body{font-size:10pt} table{border-collapse:collapse;font-size:7pt}"
            " td,th{border:1px solid black;padding:1px}</style></head><body>"]
     for kind, block in _blocks(lines):
         if kind == "text":
@@ -296,12 +296,14 @@ def docx_of_text_document(text_path: Path, docx_path: Path) -> Path:
     return docx_path
 
 
-def render_with_libreoffice(source: Path, out_dir: Path) -> Path:
+def render_with_libreoffice(source: Path, out_dir: Path, in_filter: str | None = None) -> Path:
     """`soffice --headless --convert-to pdf` (Debian's libreoffice-writer, fonts-noto-cjk)."""
     import subprocess
 
-    subprocess.run(["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(out_dir),
-                    str(source)], check=True, capture_output=True, timeout=300)
+    command = ["soffice", "--headless", "--convert-to", "pdf", "--outdir", str(out_dir)]
+    if in_filter:
+        command.append(f"--infilter={in_filter}")
+    subprocess.run([*command, str(source)], check=True, capture_output=True, timeout=300)
     return out_dir / f"{source.stem}.pdf"
 
 
@@ -315,9 +317,15 @@ if __name__ == "__main__":
         import tempfile
 
         for number, txt in enumerate(sorted(data.glob("*.txt"))):
-            if "\t" not in txt.read_text(encoding="utf-8"):
-                continue  # the flattened exports have no tables to rule
             with tempfile.TemporaryDirectory() as tmp:
+                if "\t" not in txt.read_text(encoding="utf-8"):
+                    # a flattened export has no tables to rule: LibreOffice sets it as plain
+                    # text, wrapping its long lines
+                    plain = Path(tmp) / f"{txt.stem}.txt"
+                    plain.write_bytes(txt.read_bytes())
+                    pdf = render_with_libreoffice(plain, Path(tmp), "Text (encoded):UTF8,,,")
+                    print(pdf.rename(out / f"{txt.stem}.text.pdf"))
+                    continue
                 html = Path(tmp) / f"{txt.stem}.html"
                 html.write_text(html_of_text_document(txt), encoding="utf-8")
                 pdf = render_with_libreoffice(html, Path(tmp))

@@ -140,7 +140,7 @@ def _read_page(page: pypdf.PageObject, plumbed, previous: _Continuation | None,
     """One page as lines: pypdf text, or pdfplumber text around tab-separated tables."""
     tables = _ruled_tables(plumbed)
     if not tables:
-        return _PageOut(page.extract_text().split("\n"))
+        return _PageOut(_text_lines(plumbed) or page.extract_text().split("\n"))
     boxes = [t.bbox for t in tables]
     page_box = (0.0, 0.0, float(plumbed.width), float(plumbed.height))
     # text outside the tables, and on the page: a table wider than the page runs off its edge,
@@ -187,6 +187,49 @@ def _read_page(page: pypdf.PageObject, plumbed, previous: _Continuation | None,
         elif not rows and previous and first_on_page:
             out.continuation = previous  # a page holding only a repeated header
     return out
+
+
+def _text_lines(plumbed) -> list[str]:
+    """A page without ruled tables as lines in reading order (pdfplumber sorts characters by
+    position: pypdf's stream order puts quotes set in another font before their sentence),
+    with the lines the renderer wrapped joined again: a text file converted to PDF wraps its
+    long lines, and a table row of a flattened export must be one line again."""
+    lines = [line for line in plumbed.extract_text_lines() if line["chars"] and line["text"]]
+    spaces = [ch for ch in plumbed.chars if ch["text"].isspace()]
+    out: list[str] = []
+    joined = False
+    for k, line in enumerate(lines):
+        text = line["text"]
+        if joined:
+            cjk = _CJK.match(out[-1][-1]) and _CJK.match(text[0])
+            out[-1] += ("" if cjk else " ") + text
+        else:
+            out.append(text)
+        joined = k + 1 < len(lines) and _wraps(plumbed, lines, k, spaces)
+    return out
+
+
+def _wraps(plumbed, lines: list[dict], k: int, spaces: list[dict]) -> bool:
+    """Line k was wrapped: the next line's first word would not have fitted after it, and the
+    break is one a renderer makes: between Chinese characters, or at a space it left at the
+    end of the line (a full table row that simply ends there has none)."""
+    line, following = lines[k], lines[k + 1]
+    width = float(plumbed.width)
+    left = min(x["x0"] for x in lines)
+    right = width - left  # margins are symmetric on a printed page
+    if line["x1"] > width or abs(following["x0"] - left) > 2:
+        return False  # runs off the page (not wrapped), or the next line is indented
+    chars = following["chars"]
+    end = next((j for j, ch in enumerate(chars) if ch["text"].isspace() or _CJK.match(ch["text"])),
+               len(chars))
+    word = chars[max(end, 1) - 1]["x1"] - chars[0]["x0"]
+    em = chars[0]["x1"] - chars[0]["x0"]
+    if line["x1"] + em + word <= right:  # a space and some slack for kerning
+        return False
+    if _CJK.match(line["text"][-1]) and _CJK.match(following["text"][0]):
+        return True
+    return any(abs(ch["top"] - line["chars"][-1]["top"]) < 1 and ch["x0"] >= line["x1"] - 0.5
+               for ch in spaces)
 
 
 def _ruled_tables(plumbed) -> list:

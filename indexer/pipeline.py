@@ -29,6 +29,7 @@ from indexer.read.load import (
 )
 from indexer.parse.metadata import read_metadata
 from indexer.parse.narrative import extract_facts
+from indexer.parse.pages import without_page_artefacts
 from indexer.records import Document, ParsedDocument
 from indexer.parse.sections import parse_sections, table_text_sections
 from indexer.parse.table_kinds import is_summary, table_kind
@@ -75,7 +76,9 @@ def parse_source(source: SourceText, department: str | None = None,
     Returns:
         The records, with warnings on anything missing or guessed.
     """
-    lines = source.lines
+    spans = find_tables(source.lines)
+    # page numbers and running headers of flattened PDF text, blanked (line numbers kept)
+    lines = without_page_artefacts(source.lines, [(s.line_start - 1, s.line_end - 1) for s in spans])
     meta = read_metadata(lines, file_name=source.path.name, department=department, year=year)
     doc_id = source.sha256[:16]
     spans = find_tables(lines)

@@ -128,6 +128,9 @@ class NarrativeFact(Record):
     quote: str
     line: int
     page: int | None = None
+    # "headline": the section's own statement; "detail": a figure of one fund, project or unit
+    # named inside the sentence ("其中…专项中项目支出 0 元"), kept apart from the headline figure
+    role: Literal["headline", "detail"] = "headline"
 
 
 class Chunk(Record):

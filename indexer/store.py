@@ -115,6 +115,10 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (conversation_id, idx)
     );
     """,
+    # 5: the role of a narrative figure: the section's headline, or a detail of one fund or unit
+    """
+    ALTER TABLE facts ADD COLUMN role TEXT NOT NULL DEFAULT 'headline';
+    """,
 ]
 
 
@@ -254,9 +258,10 @@ def replace_document(conn: sqlite3.Connection, parsed: ParsedDocument, replaces:
              for i in parsed.indicators],
         )
         conn.executemany(
-            "INSERT INTO facts VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            "INSERT INTO facts (fact_id, doc_id, section_id, section, kind, subject, value, unit,"
+            " text, direction, quote, line, page, role) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [(f.fact_id, f.doc_id, f.section_id, f.section, f.kind, f.subject, f.value, f.unit,
-              f.text, f.direction, f.quote, f.line, f.page) for f in parsed.facts],
+              f.text, f.direction, f.quote, f.line, f.page, f.role) for f in parsed.facts],
         )
         conn.executemany(
             "INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -411,7 +416,9 @@ def facts(conn: sqlite3.Connection, doc_id: str) -> list[NarrativeFact]:
         NarrativeFact(fact_id=r["fact_id"], doc_id=r["doc_id"], section_id=r["section_id"],
                       section=r["section"], kind=r["kind"], subject=r["subject"], value=r["value"],
                       unit=r["unit"], text=r["text"], direction=r["direction"], quote=r["quote"],
-                      line=r["line"], page=r["page"])
+                      line=r["line"], page=r["page"],
+                      # a read-only store from before migration 5 has no roles: all headlines
+                      role=r["role"] if "role" in r.keys() else "headline")
         for r in conn.execute("SELECT * FROM facts WHERE doc_id = ? ORDER BY line", (doc_id,))
     ]
 

@@ -37,6 +37,10 @@ _COMPARISON = re.compile(r"(?:与|比|较|同比).*$")
 _ORG = re.compile(
     r"([^\s,，:：;；。、()（）\d]{3,40}?(?:局|办公室|办事处|委员会|中心|政府|院|所))\s*\d{4}\s*年"
 )
+# "其中档案数字化专项中人员经费 19816.81 元，项目支出 0 元": figures after a scope naming one
+# fund, project or unit are details of it, not the document's headline 人员经费 / 项目支出
+_SCOPE = re.compile(r"(?:其中)?[：:]?(?P<scope>[^\s,，:：;；。、\d]{2,24}?(?:专项资金|专项|资金|项目|中心|站|所|队))"
+                    r"(?:中|里|内|当中)(?=[,，]?[\u4e00-\u9fff])")
 _UP = ("增加", "增长", "提高", "上升")
 _DOWN = ("减少", "下降", "降低", "压减")
 _CHANGE = re.compile("|".join(_UP + _DOWN))
@@ -88,8 +92,13 @@ def extract_facts(doc_id: str, lines: list[str], sections: list[Section]) -> lis
             quote = sentence.strip()
             line = _line_of(lines, section, start, quote)
             last_any = ""
+            scope = _SCOPE.search(sentence)
             for fig in _figures(sentence):
                 subject = _subject(fig, sentence, orgs)
+                detail = scope is not None and fig.start >= scope.end()
+                if detail and subject:
+                    name = _clean(scope.group("scope"), orgs)
+                    subject = name + (subject[len(name):].lstrip("中里内") if subject.startswith(name) else subject)
                 if not subject:
                     # "占 75.61%" → the amount it follows; "增长 16.94%" → the change it follows
                     if fig.kind == "share":
@@ -120,6 +129,7 @@ def extract_facts(doc_id: str, lines: list[str], sections: list[Section]) -> lis
                     direction=fig.direction,
                     quote=quote,
                     line=line,
+                    role="detail" if detail else "headline",
                 )
                 facts.setdefault(fact.fact_id, fact)
     return list(facts.values())

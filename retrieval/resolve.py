@@ -30,7 +30,9 @@ _LEVEL_CHARS = "省市区县州旗镇乡"
 _SUFFIXES = [("管理委员会", "委"), ("委员会", "委"), ("管理局", "局"), ("办公室", "办"),
              ("办事处", "办"), ("人民政府", "政府"), ("中心", "中心"), ("政府", "政府"),
              ("局", "局"), ("委", "委"), ("办", "办"), ("厅", "厅"), ("院", "院"),
-             ("所", "所"), ("站", "站"), ("队", "队"), ("馆", "馆")]
+             ("所", "所"), ("站", "站"), ("队", "队"), ("馆", "馆"), ("室", "室")]
+# the party's offices: "中共梧州市委政策研究室" is the 市委's 政策研究室 in 梧州市
+_PARTY = ("中国共产党", "中共")
 _MODIFIERS = ("行政", "综合", "公共", "大")  # dropped for the abbreviation: 大数据 → 数
 _FILLERS = ("那个", "这个", "的")  # "瀍河那个审批局", "西工区的政府办"
 _BOUNDARY = "和与跟及同、的是在把对比从向问" + _LEVEL_CHARS  # may precede a place name
@@ -102,7 +104,7 @@ class _Span:
 def _parse(name: str) -> _Dept:
     """Split a department name into its regions and the body."""
     regions: list[tuple[str, str]] = []
-    rest = name
+    rest = next((name[len(p):] for p in _PARTY if name.startswith(p)), name)
     while m := _REGION.match(rest):
         # a conjunction means the body has started (住房和城乡建设局 is no place)
         if re.search("[和与及、]", m.group(1)) or m.end() == len(rest):
@@ -142,6 +144,11 @@ def _is_self_government(body: str) -> bool:
 
 def _body_aliases(body: str, home_level: str) -> dict[str, int]:
     """Short names of a body with their strength (2 names a body, 1 is a common noun)."""
+    if body.startswith("委") and len(body) > 3:
+        # an office of the party committee (委 after the place: 市委政策研究室): its own short
+        # names, with and without the committee (市委政研室, 政研室)
+        inner = _body_aliases(body[1:], home_level)
+        return {**inner, **{"委" + n: s for n, s in inner.items()}, body: 2}
     core, suffix, short = _split_body(body)
     if _is_self_government(body):
         # 街道办事处 → 街道办, 街道; 镇人民政府 → 镇政府
@@ -158,7 +165,14 @@ def _body_aliases(body: str, home_level: str) -> dict[str, int]:
         # compound bodies are abbreviated by one character per part: 政务服务+大数据 → 政数
         heads = [re.sub(f"^(?:{'|'.join(_MODIFIERS)})", "", p) or p for p in parts]
         variants.add("".join(h[0] for h in heads))
-    names = {v + s: 2 for v in variants for s in {suffix, short} if v}
+    stem = body[:-1]
+    if len(parts) < 2 and len(stem) == 4 and body[-1] in {s for _, s in _SUFFIXES}:
+        # two words and a one-character suffix, by the first character of each word:
+        # 政策研究室 → 政研室, 城市管理局 → 城管局
+        names_extra = {stem[0] + stem[2] + body[-1]: 2}
+    else:
+        names_extra = {}
+    names = {v + s: 2 for v in variants for s in {suffix, short} if v} | names_extra
     names[body] = 2
     return {n: s for n, s in names.items() if len(n) >= 3 or n == body}
 

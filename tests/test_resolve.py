@@ -199,3 +199,28 @@ def test_every_dev_question_resolves_its_gold_departments(corpus):
 def test_matched_text_is_the_question_words(corpus):
     res = corpus.resolve("瀍河那个审批局有几辆公车？")
     assert res.documents[0].matched_text == "瀍河那个审批局"
+
+
+# other publishers' names (layouts.md, "Names"): party offices, two-word bodies abbreviated
+OTHERS = {"中共梧州市委政策研究室": 2024, "梧州市城市管理局": 2024, "梧州市长洲区人民政府办公室": 2024}
+
+
+@pytest.mark.parametrize("question, department", [
+    ("梧州市委政研室2024年支出多少？", "中共梧州市委政策研究室"),
+    ("市委政研室一年的预算是多少", "中共梧州市委政策研究室"),
+    ("政研室有几辆公车", "中共梧州市委政策研究室"),
+    ("中共梧州市委政策研究室的三公经费", "中共梧州市委政策研究室"),
+    ("梧州市城管局的项目支出", "梧州市城市管理局"),
+    ("城管局花了多少钱", "梧州市城市管理局"),
+    ("长洲区政府办的基本支出", "梧州市长洲区人民政府办公室"),
+])
+def test_short_names_of_other_publishers(question, department):
+    found = Catalog(documents({**OTHERS, **CORPUS})).resolve(question)
+    assert [d.department for d in found.documents] == [department] and not found.ambiguous
+
+
+def test_a_party_office_keeps_its_region():
+    aliases = department_aliases("中共梧州市委政策研究室")
+    assert {"市委政研室", "梧州市委政研室", "政策研究室"} <= aliases
+    found = Catalog(documents({**OTHERS, **CORPUS})).resolve("洛阳市委政研室的预算")
+    assert not found.documents  # 洛阳 has no 政研室 in the store

@@ -22,11 +22,11 @@ from retrieval.records import Answer
 from retrieval.resolve import Catalog, Resolution, department_aliases
 from retrieval.search import HybridSearch, quote_citation
 from retrieval.understand import Question, items_in, lexicon_terms, understand
-from retrieval.answer.gates import choose, kind_fits, legacy_misfit
+from retrieval.answer.gates import choose, items_fit, kind_fits, legacy_misfit
 from retrieval.answer.wording import (agreement_answer, alternatives_answer, held_back, in_asked_unit,
                                      plan_answer)
 from retrieval.compose import help_answer
-from retrieval.plan import across, computed, reconcile  # noqa: F401  (builders register themselves)
+from retrieval.plan import actuals, across, computed, reconcile  # noqa: F401  (builders register themselves)
 from retrieval.plan.across import ASKS_ACROSS
 from retrieval.plan import claims as claim_plans  # noqa: F401
 from retrieval.plan.builders import propose
@@ -268,7 +268,7 @@ class Engine:
             except PlanFailed:
                 continue
             kind = "verdict" if result.verdict is not None else result.kind
-            if not kind_fits(reading.asked, kind, result.unit):
+            if not kind_fits(reading.asked, kind, result.unit) and not items_fit(reading.asked, result):
                 continue
             if result.verdict is not None and reading.asked.kind and not kind_fits(
                     reading.asked, result.kind, result.unit):

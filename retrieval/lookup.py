@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from indexer.text import squeeze
 from retrieval.facts import DocFacts, RowRef, plain_label
+from retrieval.plan import families
 from retrieval.records import Figure
 
 # measures of the whole budget: (table keyword, row label, column) in the order to try
@@ -44,6 +45,11 @@ def measure_figure(df: DocFacts, measure: str) -> Figure | None:
 
 
 def row_amount(df: DocFacts, ref: RowRef, label: str | None = None) -> Figure | None:
+    actual = families.columns(ref.table).get(families.ACTUAL)
+    if actual:  # a 决算 table: what was spent is the row's figure, the plans beside it are asked by name
+        figure = df.cell_figure(ref, actual, label=label or ref.label)
+        if figure:
+            return figure
     for column in _AMOUNT_COLUMNS:
         figure = df.cell_figure(ref, column, label=label or ref.label)
         if figure:

@@ -36,6 +36,13 @@ def kind_fits(asked: Asked, kind: str, unit: str | None) -> bool:
     return True
 
 
+def items_fit(asked: Asked, result) -> bool:
+    """Figures side by side (预算数、决算数、完成的比例) fit a question whose parts ask for their kinds."""
+    wanted = set(asked.parts) - {"any"} or ({asked.kind} if asked.kind else set())
+    kinds = {kind_of(f.unit) for f in result.items}
+    return result.kind == "text" and len(result.items) >= 2 and bool(wanted) and wanted <= kinds
+
+
 def answer_kind(answer: Answer) -> str:
     if answer.value is None:
         return "text"

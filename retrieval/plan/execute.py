@@ -222,6 +222,8 @@ def _count(ex: Executor, plan: Plan) -> Result:
 
 
 def _list(ex: Executor, plan: Plan) -> Result:
+    if plan.relation == "each":
+        return _each(ex, plan)
     parts = _members(ex, plan)
     items = [f for p in parts for f in p.items]
     if not items:
@@ -231,6 +233,23 @@ def _list(ex: Executor, plan: Plan) -> Result:
         formula = " + ".join(num(f.value * AMOUNT_UNITS[f.unit]) for f in items) + f" = {num(total)}"
         return Result(value=total, unit="万元", kind="amount", formula=formula, figures=items, items=items)
     return Result(value=None, unit=None, kind="text", figures=items, items=items)
+
+
+def _each(ex: Executor, plan: Plan) -> Result:
+    """Several figures of one thing side by side (预算数, 决算数, 完成的比例): no total, each
+    computed one with its formula."""
+    items, figures, formulas = [], [], []
+    for arg in plan.args:
+        r = ex.run(arg)
+        if r.value is None or not r.figures:
+            raise PlanFailed(f"no figure for {arg.label}")
+        items.append(Figure(value=r.value, unit=r.unit or "", label=arg.label or r.figures[0].label,
+                            citation=r.figures[0].citation))
+        figures += [f for f in r.figures if f not in figures]
+        if r.formula:
+            formulas.append(r.formula)
+    return Result(value=None, unit=None, kind="text", formula="；".join(formulas) or None,
+                  figures=figures, items=items)
 
 
 def _top(ex: Executor, plan: Plan) -> Result:

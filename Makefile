@@ -47,3 +47,8 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) $(MODEL) budgetqa_store .pytest_cache
+
+# issue 14: indexing and answering at N = 5, 50, 200 documents (generated), and `serve` throughput
+.PHONY: bench-scale
+bench-scale: setup
+	nice -n 10 $(BIN)/python benchmarks/bench_scale.py $(if $(SIZES),--sizes $(SIZES))

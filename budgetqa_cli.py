@@ -361,6 +361,34 @@ def evaluate_gold(
     typer.echo(format_report(report))
 
 
+@app.command()
+def serve(
+    store_dir: StoreOption = None,
+    host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(
+        "--workers", help="worker processes over the one store, each with its own engine")] = 1,
+) -> None:
+    """Serve answers as an HTTP JSON API: POST /ask {question, doc_ids?, history?} (the contract of
+    `ask --json`), GET /health, GET /documents."""
+    from retrieval.serve import run
+
+    if workers < 1:
+        errors.print(f"[red]error:[/red] --workers {workers}: at least 1")
+        raise typer.Exit(2)
+    settings = settings_for(store_dir)
+    conn = open_store(settings)  # a missing or empty store is told here, not in each worker
+    count = len(store.documents(conn))
+    conn.close()
+    if not count:
+        errors.print(f"[red]error:[/red] the store at {_name(settings.store)} holds no documents:"
+                     " run `budgetqa index PATH`")
+        raise typer.Exit(1)
+    typer.echo(f"serving {count} documents on http://{host}:{port}"
+               f" ({workers} worker{'s' if workers > 1 else ''})", err=True)
+    run(settings, host=host, port=port, workers=workers)
+
+
 def _engine(settings: Settings):
     from retrieval.service import StoreMissing, open_engine
 

@@ -8,15 +8,18 @@ before stays readable, and the search indexes are repaired by the next run.
 
 from __future__ import annotations
 
+import logging
+import shutil
 import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer import store
-from indexer.search.bm25 import BM25Index
+from indexer.search.bm25 import LEGACY_FILE, BM25Index, OldLayout
 from indexer.search.chunks import build_chunks
-from indexer.failures import StoreWriteError, describe, writing
+from indexer.search.state import DENSE, READY, document_words, search_states
+from indexer.failures import StoreWriteError, describe, shown, writing
 from indexer.parse.indicators import parse_indicator_tables
 from indexer.parse.layout import clean_title, find_tables, listed_tables
 from indexer.read.load import (
@@ -38,6 +41,8 @@ from indexer.parse.tables_tsv import parse_tsv_tables
 from indexer.search.vectors import VectorIndex
 
 SUPPORTED = SUPPORTED_SUFFIXES
+# with no logging configured, a warning is printed to stderr as its bare message: one line
+log = logging.getLogger(__name__)
 
 
 class TruncatedDocument(Exception):
@@ -182,6 +187,32 @@ class Indexer:
         self.conn = conn
         self.vectors = vectors
         self.bm25_dir = bm25_dir
+        self._keywords: BM25Index | None = None
+
+    @property
+    def keywords(self) -> BM25Index:
+        """The keyword index, opened on first use; one of an earlier layout is converted."""
+        if self._keywords is None:
+            with writing(self.bm25_dir):
+                try:
+                    self._keywords = BM25Index.open(self.bm25_dir)
+                except OldLayout:
+                    self._keywords = self._convert_keywords()
+        return self._keywords
+
+    def _convert_keywords(self) -> BM25Index:
+        """Replace the single keyword index of an earlier version by per-document segments."""
+        log.warning("note: the keyword index at %s has the layout of an earlier version (one index"
+                    " for all documents); it is rebuilt per document, once", shown(self.bm25_dir))
+        for name in (LEGACY_FILE, "words.json"):
+            (self.bm25_dir / name).unlink(missing_ok=True)
+        shutil.rmtree(self.bm25_dir / "bm25", ignore_errors=True)
+        keywords = BM25Index.open(self.bm25_dir)
+        # Chroma may hold documents the fact store lost in an interrupted run of that version:
+        # registered now (one full read of Chroma, this once), the repair removes them
+        for doc_id in self.vectors.doc_ids():
+            keywords.register(doc_id)
+        return keywords
 
     def index(
         self, paths: Iterable[Path], progress: Callable[[Path], None] = lambda p: None,
@@ -200,9 +231,7 @@ class Indexer:
                 error.source = path
                 raise
             progress(path)
-        changed = any(r.status == "indexed" for r in results)
-        if self.reconcile() or changed or not (self.bm25_dir / "chunk_ids.json").exists():
-            self.rebuild_bm25()
+        self.reconcile()
         return results
 
     def index_file(self, path: Path, department: str | None = None,
@@ -235,11 +264,14 @@ class Indexer:
         database = store.database_path(self.conn)
         with writing(database):
             store.replace_document(self.conn, parsed, replaces=old)
+        with writing(self.bm25_dir):  # registered first: the repair knows what Chroma may hold
+            self.keywords.register(parsed.document.doc_id)
         with writing(self.vectors.location):
             self.vectors.delete_documents(old + [parsed.document.doc_id])
             self.vectors.add(parsed.chunks)
         with writing(database):
-            store.set_search_state(self.conn, parsed.document.doc_id, "ready")
+            store.set_search_state(self.conn, parsed.document.doc_id, DENSE)
+        # the keyword segment is written by `reconcile`, with the words of every file of the run
         return summarise(result, parsed, "indexed")
 
     def _newer_version(self, path: Path, parsed: ParsedDocument, old: list[str]) -> Document | None:
@@ -266,28 +298,44 @@ class Indexer:
         return result
 
     def reconcile(self) -> bool:
-        """Repair Chroma after an interrupted run: re-add pending documents, drop orphans."""
-        pending = [r["doc_id"] for r in self.conn.execute(
-            "SELECT doc_id FROM documents WHERE search_state != 'ready'")]
-        known = {r["doc_id"] for r in self.conn.execute("SELECT doc_id FROM documents")}
-        orphans = sorted(self.vectors.doc_ids() - known)
-        with writing(self.vectors.location):
-            if orphans:
+        """Bring the search indexes in line with the fact store, from the two registries alone
+        (documents.search_state and the keyword index's list), never by listing Chroma:
+        remove what the fact store no longer has, give Chroma the chunks of documents it lacks,
+        and write the keyword segments not yet written. Returns whether anything was done."""
+        keywords = self.keywords
+        states = search_states(self.conn)
+        orphans = sorted(set(keywords.registered()) - set(states))
+        if orphans:
+            with writing(self.vectors.location):
                 self.vectors.delete_documents(orphans)
-        for doc_id in pending:
+            with writing(self.bm25_dir):
+                for doc_id in orphans:
+                    keywords.remove(doc_id)
+        for doc_id in sorted(d for d, state in states.items() if state not in (DENSE, READY)):
+            with writing(self.bm25_dir):
+                keywords.register(doc_id)
             with writing(self.vectors.location):
                 self.vectors.delete_documents([doc_id])
                 self.vectors.add(store.chunks(self.conn, doc_id))
             with writing(store.database_path(self.conn)):
-                store.set_search_state(self.conn, doc_id, "ready")
-        return bool(pending or orphans)
-
-    def rebuild_bm25(self) -> None:
-        words = [r[0] for r in self.conn.execute(
-            "SELECT label FROM rows UNION SELECT project FROM indicators WHERE project IS NOT NULL"
-            " UNION SELECT level3 FROM indicators")]
-        with writing(self.bm25_dir):
-            BM25Index.build(store.chunks(self.conn), words).save(self.bm25_dir)
+                store.set_search_state(self.conn, doc_id, DENSE)
+            states[doc_id] = DENSE
+        written = keywords.registered()
+        lost = set(keywords.missing())
+        todo = sorted(d for d, state in states.items() if state != READY or not written.get(d) or d in lost)
+        if todo:
+            words = {d: document_words(self.conn, d) for d in todo}
+            # one dictionary for the run: every file's labels stay whole in every segment
+            keywords.tokenizer.add(w for found in words.values() for w in found)
+            for doc_id in todo:
+                with writing(self.bm25_dir):
+                    keywords.add(doc_id, store.chunks(self.conn, doc_id), words[doc_id])
+                if states[doc_id] != READY:
+                    with writing(store.database_path(self.conn)):
+                        store.set_search_state(self.conn, doc_id, READY)
+        if orphans or todo:
+            keywords.sweep()
+        return bool(orphans or todo)
 
 
 def summarise(result: IndexResult, parsed: ParsedDocument, status: str) -> IndexResult:

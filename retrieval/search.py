@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 import re
 import sqlite3
+from collections import OrderedDict
 from pathlib import Path
+from threading import Lock
 
 from indexer import store
 from indexer.search.bm25 import BM25Index
@@ -23,6 +25,7 @@ from retrieval.records import Citation, Record
 
 RRF_K = 60  # the constant of Cormack et al.: damps the head so neither ranking dominates
 DENSE_FACTOR = 4  # dense candidates per wanted hit: Chroma cannot filter on kind, we do after
+CACHED_DOCUMENTS = 256  # documents whose chunks are kept in memory (least recently searched out)
 CHUNK_PRIOR = 0.35  # weight of the chunk's fused rank against the sentence's word overlap
 CUE_WEIGHT = 2.0  # answer-form words (原因, 选定…) outweigh topic words the chunk already matched
 
@@ -77,8 +80,9 @@ class HybridSearch:
 
     def __init__(self, conn: sqlite3.Connection, vectors: VectorIndex, bm25: BM25Index) -> None:
         self.conn, self.vectors, self.bm25 = conn, vectors, bm25
-        self._chunks: dict[str, Chunk] = {}
-        self._absent: set[str] = set()  # ids an index holds but the store not (index is stale)
+        # doc_id → its chunks by id; a document's chunks never change under its id
+        self._chunks: OrderedDict[str, dict[str, Chunk]] = OrderedDict()
+        self._chunks_lock = Lock()
         # doc_id is a content hash: under one id, sections and source lines never change
         self._sections: dict[str, list[Section]] = {}
         self._lines: dict[str, tuple[str, ...] | None] = {}
@@ -97,20 +101,22 @@ class HybridSearch:
         Returns:
             Up to k hits, best first.
         """
-        wanted = set(doc_ids) if doc_ids else None
+        wanted = list(dict.fromkeys(doc_ids)) if doc_ids else None
+        # both searches look in the wanted documents only: BM25 scores their segments (every
+        # chunk of them, ranked: filtering a short global list could leave nothing), Chroma
+        # filters by doc_id in the query
+        lexical = self.bm25.hits(query, k=None, doc_ids=wanted)
+        dense = self.vectors.hits(query, k=k * DENSE_FACTOR, doc_ids=wanted)
+        chunks = self._load([(c, d) for c, d, _ in lexical + dense])
+        allowed = set(wanted or ())
 
-        def keep(chunk: Chunk | None) -> bool:
-            return chunk is not None and (wanted is None or chunk.doc_id in wanted) and (
-                kind is None or chunk.kind == kind
-            )
+        def keep(chunk_id: str) -> bool:
+            chunk = chunks.get(chunk_id)
+            return chunk is not None and (wanted is None or chunk.doc_id in allowed) and (
+                kind is None or chunk.kind == kind)
 
-        # BM25 ranks the whole corpus: asking for every chunk costs only a sort, and filtering
-        # a short global list could leave nothing of the wanted documents
-        lexical = [c for c, _ in self.bm25.search(query, k=len(self.bm25.chunk_ids))]
-        dense = [c for c, _ in self.vectors.search(query, k=k * DENSE_FACTOR, doc_ids=doc_ids)]
-        self._load(lexical + dense)
-        lexical = [c for c in lexical if keep(self._chunks.get(c))]
-        dense = [c for c in dense if keep(self._chunks.get(c))]
+        lexical = [c for c, _, _ in lexical if keep(c)]
+        dense = [c for c, _, _ in dense if keep(c)]
 
         scores: dict[str, float] = {}
         for ranking in (lexical, dense):
@@ -120,8 +126,7 @@ class HybridSearch:
         dense_rank = {c: r for r, c in enumerate(dense, start=1)}
         best = sorted(scores, key=lambda c: -scores[c])[:k]
         return [
-            Hit(chunk=self._chunks[c], score=scores[c], bm25_rank=bm25_rank.get(c),
-                dense_rank=dense_rank.get(c))
+            Hit(chunk=chunks[c], score=scores[c], bm25_rank=bm25_rank.get(c), dense_rank=dense_rank.get(c))
             for c in best
         ]
 
@@ -180,13 +185,23 @@ class HybridSearch:
         cues = {w for cue, answer in _CUES.items() if cue in query for w in answer}
         return list(dict.fromkeys(words + sorted(cues))), cues
 
-    def _load(self, chunk_ids: list[str]) -> None:
-        """Fill the chunk cache; a chunk id unknown to it means the store changed: reload."""
-        unknown = {c for c in chunk_ids if c not in self._chunks} - self._absent
-        if unknown:
-            self._chunks = {c.chunk_id: c for c in store.chunks(self.conn)}
-            # remembered so that a stale index does not cost a reload on every query
-            self._absent |= unknown - self._chunks.keys()
+    def _load(self, found: list[tuple[str, str]]) -> dict[str, Chunk]:
+        """The chunks of these (chunk_id, doc_id) hits, read per document on first use. An id
+        the store does not hold (a stale index) is left out, without reading other documents."""
+        out: dict[str, Chunk] = {}
+        for doc_id in dict.fromkeys(d for _, d in found):
+            with self._chunks_lock:
+                chunks = self._chunks.get(doc_id)
+                if chunks is not None:
+                    self._chunks.move_to_end(doc_id)
+            if chunks is None:
+                chunks = {c.chunk_id: c for c in store.chunks(self.conn, doc_id)}
+                with self._chunks_lock:
+                    self._chunks[doc_id] = chunks
+                    while len(self._chunks) > CACHED_DOCUMENTS:
+                        self._chunks.popitem(last=False)
+            out.update(chunks)
+        return out
 
     def _line(self, chunk: Chunk, start: int, sentence: str) -> int:
         """Line of the original file where the sentence begins; the section's first if unknown."""
@@ -250,14 +265,14 @@ def _sentences(chunk_text: str) -> list[tuple[int, str]]:
 
 def _source_lines(conn: sqlite3.Connection, doc_id: str) -> tuple[str, ...] | None:
     """The original lines, if the file is still there with the content that was indexed."""
-    row = conn.execute("SELECT path, sha256 FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-    if row is None:
+    document = store.find_document(conn, doc_id)
+    if document is None or document.doc_id != doc_id:
         return None
     try:
-        source = read_source(Path(row["path"]))
+        source = read_source(Path(document.path))
     except (OSError, UnreadableFile):
         return None
-    return tuple(source.lines) if source.sha256 == row["sha256"] else None
+    return tuple(source.lines) if source.sha256 == document.sha256 else None
 
 
 def _line_at(lines: tuple[str, ...], section: Section, offset: int, sentence: str) -> int:

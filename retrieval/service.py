@@ -6,10 +6,12 @@ from __future__ import annotations
 import logging
 
 from indexer import store
-from indexer.search.bm25 import BM25Index
+from indexer.search.bm25 import BM25Index, OldLayout
+from indexer.search.state import document_words
 from indexer.failures import shown
 from indexer.settings import Settings
 from indexer.search.vectors import LazyEmbeddings, NoDenseSearch, VectorIndex, chroma_client
+from retrieval import caches
 from retrieval.engine import Engine
 from retrieval.search import HybridSearch
 
@@ -32,8 +34,22 @@ def open_engine(settings: Settings) -> Engine:
     conn = store.connect(settings.database)
     if not store.documents(conn):
         raise StoreMissing(f"the store at {shown(settings.store)} holds no documents: run `budgetqa index PATH`")
-    search = HybridSearch(conn, _vectors(settings), BM25Index.load(settings.bm25_dir))
-    return Engine(conn, search, audit=_audit())
+    search = HybridSearch(conn, _vectors(settings), _keywords(settings, conn))
+    engine = Engine(conn, search, audit=_audit())
+    caches.retain(engine.documents)  # documents replaced or deleted since leave the caches
+    return engine
+
+
+def _keywords(settings: Settings, conn) -> BM25Index:
+    """The keyword index; one of an earlier version's layout is built in memory for this process
+    (answering never writes the store) until `budgetqa index` converts it."""
+    try:
+        return BM25Index.load(settings.bm25_dir)
+    except OldLayout:
+        log.warning("note: the keyword index at %s has the layout of an earlier version; it is built in"
+                    " memory for now: run `budgetqa index` to convert it", shown(settings.bm25_dir))
+    words = [w for d in store.documents(conn) for w in document_words(conn, d.doc_id)]
+    return BM25Index.build(store.chunks(conn), words)
 
 
 def _vectors(settings: Settings) -> VectorIndex | NoDenseSearch:

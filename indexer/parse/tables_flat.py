@@ -419,7 +419,7 @@ def _with_limit(table: Table, limits: list[str | None], placed: list) -> Table:
     name = f"{table.number} {table.title}" if table.number else table.title
     return table.model_copy(update={"warnings": [
         *table.warnings,
-        f"{name}：数字归列的推算{reached[0]}，已停止；{unproven}行的列位置未能证明唯一，已标为未核实"]})
+        f"{name}：数字归列的{reached[0]}，已停止；{unproven}行的列位置未能证明唯一，已标为未核实"]})
 
 
 

@@ -362,7 +362,7 @@ def solve(problem: Problem, budget: int | None = None) -> Outcome:
         if limit is not None:
             return
         if solutions >= _MAX_SOLUTIONS:
-            limit = f"可能的组合超过{_MAX_SOLUTIONS}种"  # uniqueness not proven
+            limit = f"可能组合超过{_MAX_SOLUTIONS}种"  # uniqueness not proven
             return
         nodes += 1
         if nodes > nodes_left or state.checks > checks_left:

@@ -1,0 +1,113 @@
+"""`budgetqa serve`: the answer engine as a small HTTP JSON API (FastAPI, run by uvicorn).
+
+    POST /ask        {"question": "...", "doc_ids": [...]?, "history": [[q, a], ...]?}
+                     → the answer contract of `budgetqa ask --json` (Answer.contract())
+    GET  /health     → {"status": "ok", "documents": n}
+    GET  /documents  → the indexed documents
+
+Each worker process opens the store for reading and loads its own engine once, at start-up
+(the embedding model on the first text search). With a chat model configured the answers are
+reworded by it, numbers checked, exactly as `ask` does.
+"""
+
+from __future__ import annotations
+
+import os
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI, HTTPException
+from pydantic import BaseModel, ConfigDict, Field
+
+from indexer.settings import Settings
+
+MAX_HISTORY = 20  # turns of a conversation read for a follow-up
+
+
+class AskRequest(BaseModel):
+    """One question, optionally restricted to documents and following earlier turns."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    question: str
+    doc_ids: list[str] | None = None
+    history: list[tuple[str, str]] | list[str] = Field(default_factory=list, max_length=MAX_HISTORY)
+
+
+class Responder:
+    """The engine, or the engine worded by the configured chat model (as `budgetqa ask`)."""
+
+    def __init__(self, settings: Settings) -> None:
+        from retrieval.llm import build_answerer
+        from retrieval.service import open_engine
+
+        self.engine = open_engine(settings)
+        self.answerer = build_answerer(settings, self.engine)
+
+    def answer(self, request: AskRequest) -> dict[str, Any]:
+        if self.answerer is not None:
+            result = self.answerer.answer(request.question, request.history, doc_ids=request.doc_ids)
+            return result.answer.contract()
+        return self.engine.answer(request.question, request.doc_ids, request.history).contract()
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """The API over the store named by `settings`; the engine loads when the app starts."""
+    state: dict[str, Responder] = {}
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI):
+        state["responder"] = Responder(settings)
+        yield
+        state.clear()
+
+    api = FastAPI(title="预算问答 budgetqa", lifespan=lifespan)
+
+    @api.post("/ask")
+    def ask(request: AskRequest) -> dict[str, Any]:  # a thread of the pool: answering is blocking
+        from retrieval.engine import QuestionError
+
+        try:
+            return state["responder"].answer(request)
+        except QuestionError as error:
+            raise HTTPException(status_code=422, detail=str(error)) from None
+
+    @api.get("/health")
+    def health() -> dict[str, Any]:
+        return {"status": "ok", "documents": len(state["responder"].engine.documents),
+                "pid": os.getpid()}
+
+    @api.get("/documents")
+    def documents() -> list[dict[str, Any]]:
+        return [d.model_dump(include={"doc_id", "department", "year", "kind", "title", "file_name",
+                                      "region_level", "unit"})
+                for d in state["responder"].engine.documents]
+
+    return api
+
+
+def app_from_environment() -> FastAPI:
+    """The app of a worker process: settings from BUDGETQA_* (set by `budgetqa serve`)."""
+    return create_app(Settings())
+
+
+def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
+    """Serve until interrupted. Several workers are processes, each with its own engine."""
+    import uvicorn
+
+    if workers <= 1:
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+        return
+    # worker processes build their settings from the environment: hand them these
+    os.environ.update(_environment(settings))
+    uvicorn.run("retrieval.serve:app_from_environment", factory=True, host=host, port=port,
+                workers=workers, log_level="warning")
+
+
+def _environment(settings: Settings) -> dict[str, str]:
+    """The settings as BUDGETQA_* variables (those set)."""
+    out = {}
+    for name, value in settings.model_dump().items():
+        if value is not None:
+            out[f"BUDGETQA_{name.upper()}"] = str(value)
+    return out

@@ -1,0 +1,117 @@
+"""`budgetqa serve`: the answer contract over HTTP on 127.0.0.1, from several worker processes,
+equal to the in-process engine's answers."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import XIGONG_GOV, doc_id_of
+
+BIN = Path(sys.executable).parent
+QUESTIONS = [
+    ("西工区政府办一年花多少钱？", None, []),
+    ("西工街道办事处的主要职责是什么？", None, []),  # a text answer: the hybrid search
+    ("瀍河区审批局的三公经费是多少？", None, []),
+    ("那去年呢？", None, [["西工区政府办一年花多少钱？", "1074.61万元"]]),  # a follow-up
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def workers_of(pid: int) -> int:
+    """Worker processes uvicorn spawned under the server process."""
+    count = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            status = (entry / "status").read_text()
+            cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
+        except OSError:
+            continue
+        if f"\nPPid:\t{pid}\n" in status and "spawn_main" in cmdline:
+            count += 1
+    return count
+
+
+@pytest.fixture(scope="module")
+def server(corpus_index, model_dir):
+    _, settings, _ = corpus_index
+    port = free_port()
+    env = {**os.environ, "BUDGETQA_EMBEDDING_MODEL": str(model_dir), "HF_HUB_OFFLINE": "1"}
+    env.pop("BUDGETQA_LLM_MODEL", None)
+    proc = subprocess.Popen([str(BIN / "budgetqa"), "serve", "--store", str(settings.store), "--port", str(port),
+                             "--workers", "2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/health", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert proc.poll() is None, proc.stdout.read().decode()
+            time.sleep(0.5)
+        yield url, proc
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+def as_json(value) -> object:
+    return json.loads(json.dumps(value, ensure_ascii=False))
+
+
+def test_health_names_the_documents_and_two_workers_serve(server):
+    url, proc = server
+    assert httpx.get(f"{url}/health", timeout=30).json()["documents"] == 5
+    assert workers_of(proc.pid) == 2
+
+
+def test_documents_are_listed(server, corpus_conn):
+    url, _ = server
+    listed = httpx.get(f"{url}/documents", timeout=30).json()
+    assert {d["doc_id"] for d in listed} == {r["doc_id"] for r in corpus_conn.execute("SELECT doc_id FROM documents")}
+
+
+@pytest.mark.parametrize(("question", "doc_ids", "history"), QUESTIONS)
+def test_answers_over_http_equal_the_engines(server, corpus_engine, question, doc_ids, history):
+    url, _ = server
+    got = httpx.post(f"{url}/ask", json={"question": question, "doc_ids": doc_ids, "history": history},
+                     timeout=300)
+    assert got.status_code == 200
+    want = corpus_engine.answer(question, doc_ids, [tuple(t) for t in history]).contract()
+    assert got.json() == as_json(want)
+
+
+def test_an_answer_restricted_to_documents(server, corpus_engine, corpus_conn):
+    url, _ = server
+    gov = doc_id_of(corpus_conn, XIGONG_GOV)
+    body = {"question": "西工街道办事处的主要职责是什么？", "doc_ids": [gov]}
+    got = httpx.post(f"{url}/ask", json=body, timeout=300).json()
+    assert got == as_json(corpus_engine.answer(body["question"], [gov]).contract())
+    assert all(c["doc_id"] == gov for c in got["citations"])
+
+
+def test_an_empty_question_is_refused_with_its_message(server):
+    url, _ = server
+    got = httpx.post(f"{url}/ask", json={"question": " "}, timeout=30)
+    assert got.status_code == 422 and "问题为空" in got.json()["detail"]

@@ -1,4 +1,4 @@
-"""What the app shows, built by retrieval.presenter and indexer.uploads, tested without Streamlit."""
+"""What the app shows, built by ui.presenter and indexer.uploads, tested without Streamlit."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pytest
 
 from indexer import store
 from indexer.uploads import MAX_UPLOAD_BYTES, index_upload, sanitise_file_name
-from retrieval import presenter
 from retrieval.records import Answer, Citation, Figure
 from tests.conftest import CHANHE, XIGONG_GOV, doc_id_of
+from ui import presenter
 
 
 def docs_and_tables(conn, file_name):
@@ -42,17 +42,6 @@ def test_escape_markdown_keeps_text_literal(text, shown):
 ])
 def test_file_names_are_sanitised(name, safe):
     assert sanitise_file_name(name) == safe
-
-
-def test_cited_row_shows_the_row_with_the_cited_cell_highlighted(corpus_conn):
-    doc, tables = docs_and_tables(corpus_conn, CHANHE)
-    c = cite(doc, kind="table", table="部门支出预算表", row="行政单位医疗", column="合计", line=242,
-             quote="行政单位医疗：合计 15.58")
-    row = presenter.cited_row(tables, c)
-    assert row.column == "合计" and row.frame.loc["合计"].iloc[0] == "15.58"
-    assert list(row.frame.index) == ["合计", "基本支出/小计", "基本支出/人员经费/工资福利支出"]  # empty cells left out
-    html = row.styled().to_html()
-    assert html.count("background-color: #ffe08a") == 1
 
 
 def test_citation_title_names_document_table_and_line(corpus_conn):

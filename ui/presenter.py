@@ -1,5 +1,6 @@
-"""What the chat app shows, built from records: citation titles, the cited row with its cell,
-breakdown and comparison charts, and table frames for the browser (uploads: indexer/uploads.py).
+"""What the chat app shows, built from records: citation titles, breakdown and comparison charts,
+example questions, and table frames for the browser (citations in context: ui/citations.py;
+uploads: indexer/uploads.py and ui/upload_jobs.py).
 
 The app (app.py) only renders what these functions return. Every number shown comes from the
 store's cells or an Answer's figures; nothing is parsed back out of answer text.
@@ -13,14 +14,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pandas as pd
-from pandas.io.formats.style import Styler
 
 from indexer import store
 from indexer.records import Document, Row, Table
 from retrieval.audit_base import table_role
 from retrieval.records import Answer, Citation
+from ui.names import short_names
 
-HIGHLIGHT = "background-color: #ffe08a; font-weight: bold"
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$:^&])")  # links, HTML, code, LaTeX, directives
 _MD_LINE_START = re.compile(r"^(\s*)([-+=]|\d+(?=[.)](?:\s|$)))", re.MULTILINE)  # lists, headings, quotes
 
@@ -76,22 +76,6 @@ def citation_title(c: Citation) -> str:
 # ---- the cited row -------------------------------------------------------------------------
 
 
-@dataclass
-class CitedRow:
-    """The cited table row as a small frame (one line per column) and the cited column in it."""
-
-    table: str
-    frame: pd.DataFrame
-    column: str | None
-
-    def styled(self) -> Styler:
-        """The frame with the cited cell highlighted."""
-        def paint(col: pd.Series) -> list[str]:
-            return [HIGHLIGHT if idx == self.column else "" for idx in col.index]
-
-        return self.frame.style.apply(paint, axis=0)
-
-
 def table_name(t: Table) -> str:
     return f"{t.number} {t.title}" if t.number else t.title
 
@@ -109,22 +93,6 @@ def find_row(t: Table, c: Citation) -> Row | None:
         if found:
             return found[0]
     return None
-
-
-def cited_row(tables: list[Table], c: Citation) -> CitedRow | None:
-    """The row a table citation points to, with its cells as written; None for other citations."""
-    if c.kind != "table" or not c.table:
-        return None
-    t = find_table(tables, c)
-    row = find_row(t, c) if t else None
-    if t is None or row is None:
-        return None
-    cells = {cell.column: cell.text for cell in row.cells}
-    # empty cells are left out to keep the frame small, except the cited one
-    columns = [col for col in t.columns if cells.get(col) or col == c.column]
-    frame = pd.DataFrame({f"「{row.label}」（{t.unit}）": [cells.get(col, "") for col in columns]},
-                         index=pd.Index(columns, name="列"))
-    return CitedRow(table=table_name(t), frame=frame, column=c.column if c.column in columns else None)
 
 
 # ---- charts ----------------------------------------------------------------------------------
@@ -220,21 +188,28 @@ def breakdown(kind: BreakdownKind, document: Document, tables: list[Table]) -> C
                  unit="万元", source=source, summary=summary)
 
 
-def comparison(answer: Answer) -> Chart | None:
-    """Side-by-side bars of a comparison answer's figures, one bar group per department."""
+def comparison(answer: Answer, names: dict[str, str] | None = None) -> Chart | None:
+    """Side-by-side bars of a comparison answer's figures, one bar group per department, named by
+    its short name (`names`: full name → short name; ui.names) so that no label is cut."""
     unit = answer.unit or (answer.figures[0].unit if answer.figures else None)
     figures = [f for f in answer.figures if f.unit == unit]
     if len({f.citation.doc_id for f in figures}) < 2:
         return None
+    names = names or short_names(list(dict.fromkeys(f.citation.department for f in figures)))
+    one_year = len({f.citation.year for f in figures}) == 1
     values: dict[str, dict[str, float]] = {}
+    said: dict[str, str] = {}
     for f in figures:
-        who = f"{f.citation.department}（{f.citation.year}）"
+        short = names.get(f.citation.department, f.citation.department)
+        who = short if one_year else f"{short}（{f.citation.year}）"
         values.setdefault(f.label, {}).setdefault(who, f.value)
+        said.setdefault(who, f"{who}（{f.citation.department}，{f.citation.year}年）{f.label} {number(f.value)} {unit or ''}".strip())
     data = pd.DataFrame(values)
     data.index.name = "部门"
     sources = dict.fromkeys(f"{doc_label(f.citation.department, f.citation.year)} · {f.citation.table or f.citation.section}"
                             for f in figures)
-    return Chart(kind="comparison", title="对比", data=data, unit=unit or "", source="；".join(sources))
+    return Chart(kind="comparison", title="对比", data=data, unit=unit or "", source="；".join(sources),
+                 summary="；".join(said.values()) + "。")
 
 
 def chart_for(question: str, answer: Answer, documents: list[Document],
@@ -243,7 +218,7 @@ def chart_for(question: str, answer: Answer, documents: list[Document],
     if not answer.answerable:
         return None
     if answer.intent == "compare":
-        return comparison(answer)
+        return comparison(answer, short_names(list(dict.fromkeys(d.department for d in documents))))
     kind = breakdown_kind(question)
     cited = [c.doc_id for c in answer.citations]
     if kind is None or len(set(cited)) != 1:
@@ -314,15 +289,27 @@ def covered(documents: list[Document]) -> str:
 
 
 def example_questions(documents: list[Document]) -> dict[str, list[str]]:
-    """Example questions for a citizen, a staff member and a fact-checker, about a stored document."""
+    """Short example questions for a citizen, a staff member and a fact-checker, about the stored
+    documents, naming departments by their short names (区政府办, 西工街道) and a year only where
+    a department has several."""
     if not documents:
         return {}
-    d = max(documents, key=lambda x: (x.year, x.department))
-    who = f"{d.department}{d.year}年"
+    names = short_names(list(dict.fromkeys(d.department for d in documents)))
+    latest = sorted(documents, key=lambda x: (-x.year, x.department))
+    years = {d.department: sum(x.department == d.department for x in documents) for d in documents}
+
+    def named(d: Document) -> str:
+        return names[d.department] + (f"{d.year}年" if years[d.department] > 1 else "")
+
+    d = latest[0]
+    other = next((x for x in latest if x.department != d.department and x.year == d.year), None)
+    staff = [f"{named(other or d)}人员经费占多少？"]
+    if other is not None:
+        staff.append(f"{named(d)}和{named(other)}基本支出谁多？")
     return {
-        "市民": [f"{who}的钱都花在哪了？", f"{who}三公经费构成是怎样的？"],
-        "工作人员": [f"{who}项目支出多少？占多大比例？", f"{who}的住房公积金预算是多少？"],
-        "核查人员": [f"判断对错：{who}“三公”经费比上年减少了。", f"{who}到底有多少个项目？文字说明和项目表一致吗？"],
+        "市民": [f"{named(d)}的钱花在哪了？", f"{named(d)}“三公”经费有多少？"],
+        "工作人员": staff,
+        "核查人员": [f"有人说{named(d)}预算超过一千万，对吗？", f"{named(other or d)}有几个项目？"],
     }
 
 
@@ -337,14 +324,13 @@ class Reply:
     answer: Answer | None
     error: str | None = None  # why the question could not be asked (empty, too long)
     chart: Chart | None = None
-    rows: list[CitedRow | None] = field(default_factory=list)  # one per citation
+    note: str | None = None  # said under the answer (a department the filter leaves out)
 
 
 def reply(question: str, answer: Answer, documents: list[Document],
           tables_of: Callable[[str], list[Table]]) -> Reply:
-    """Build what the chat shows for an answer: its chart and the rows behind its citations."""
-    rows = [cited_row(tables_of(c.doc_id), c) if c.kind == "table" else None for c in answer.citations]
-    return Reply(question, answer, chart=chart_for(question, answer, documents, tables_of), rows=rows)
+    """Build what the chat shows for an answer beside its citations (ui.citations): its chart."""
+    return Reply(question, answer, chart=chart_for(question, answer, documents, tables_of))
 
 
 SEVERITY = {"error": ("red", "错误"), "warning": ("orange", "警告"), "info": ("blue", "说明")}  # badge colours

@@ -1,0 +1,32 @@
+"""Short department names for charts, examples and labels: 区政府办, 西工街道, 市政数局 — each the
+shortest common form that names one stored department only (retrieval.resolve's aliases)."""
+
+from __future__ import annotations
+
+from retrieval.resolve import department_aliases
+
+MIN_SHORT = 4  # 政府办, 街道办 and 审批局 are too vague once several places are stored
+
+
+def _pieces(alias: str, name: str) -> int:
+    """How many separate pieces of the full name an alias is made of (fewer reads more naturally)."""
+    count, i = 0, 0
+    while i < len(alias):
+        size = 1
+        while i + size < len(alias) and alias[i:i + size + 1] in name:
+            size += 1
+        if alias[i:i + size] not in name:
+            return len(alias) + 1  # a character the name does not have
+        count, i = count + 1, i + size
+    return count
+
+
+def short_names(departments: list[str]) -> dict[str, str]:
+    """Each department's short name, unique among `departments`; the full name when none is."""
+    aliases = {d: department_aliases(d) for d in departments}
+    names: dict[str, str] = {}
+    for d in departments:
+        others = set().union(*(a for o, a in aliases.items() if o != d))
+        unique = [a for a in aliases[d] if a not in others and a != d and len(a) >= MIN_SHORT]
+        names[d] = min(unique, key=lambda a: (len(a), _pieces(a, d), a)) if unique else d
+    return names

@@ -70,7 +70,7 @@ def test_new_chat_starts_empty_and_keeps_the_old_one_listed(corpus_app):
     assert [m.value for m in last_reply(corpus_app).get("metric")] == ["15.58 万元"]
 
 
-def test_a_deleted_conversation_is_gone(corpus_index):
+def test_a_deleted_conversation_is_gone(corpus_app, corpus_index):
     ask(corpus_app, "你好")
     cid = corpus_app.query_params["c"]
     corpus_app.sidebar.button(key=f"delete_{cid}").click().run()

@@ -1,6 +1,5 @@
 """Chinese for readers: indexing warnings translated with their table and row, short department
-names in examples and charts, the filter said honestly, an over-long question answered with a message,
-and uploads reported in Chinese (progress, the oversize file named, a read-only store)."""
+names in examples, the documents list and charts."""
 
 from __future__ import annotations
 
@@ -8,11 +7,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from indexer import store
-from indexer.settings import Settings
-from indexer.uploads import MAX_UPLOAD_BYTES
-from retrieval.engine import MAX_QUESTION
-from tests.test_app import APP, TIMEOUT, ask, finish_upload, last_reply, run_app, texts
-from ui import presenter, upload_jobs
+from tests.test_app import ask, last_reply, run_app, texts
+from ui import presenter
 from ui.names import short_names
 from ui.warnings import reader_warning
 
@@ -75,65 +71,12 @@ def test_the_comparison_chart_says_who_is_who(corpus_app):
     assert "区政府办（洛阳市西工区人民政府办公室，2025年）" in texts(reply)
 
 
-def test_a_department_outside_the_filter_is_named(corpus_app):
-    corpus_app.sidebar.multiselect(key="filter_departments").set_value(["洛阳市西工区人民政府办公室"]).run()
-    reply = last_reply(ask(corpus_app, "西工区政府办和瀍河区审批局2025年的三公经费谁多？"))
-    assert "洛阳市瀍河回族区行政审批和政务信息管理局不在当前筛选范围内" in texts(reply)
-
-
-def test_an_over_long_question_gets_a_message(corpus_app):
-    reply = last_reply(ask(corpus_app, "预算" * MAX_QUESTION))
-    assert f"问题过长（{2 * MAX_QUESTION}字，上限{MAX_QUESTION}字）" in reply.get("error")[0].value
-
-
 def test_warnings_in_the_sidebar_are_in_chinese(corpus_app):
     shown = "\n".join(t.value for t in corpus_app.sidebar.get("text"))
     assert "不等于各分项之和" in shown and "≠ sum of items" not in shown and "line " not in shown
-
-
-def test_an_oversize_upload_is_refused_naming_the_file(corpus_app):
-    big = b"x" * (MAX_UPLOAD_BYTES + 1)
-    finish_upload(corpus_app.sidebar.file_uploader(key="upload").set_value(("大文件.txt", big, "text/plain")).run())
-    errors = [e.value for e in corpus_app.sidebar.get("error")]
-    assert errors[0] == "上传结束：0 个文件成功，1 个文件未能收录（原因见下）。"
-    assert errors[1].startswith("未收录 大文件.txt：文件太大") and "上限 20 MB" in errors[1]
-
-
-def test_upload_progress_names_the_file_the_step_and_the_count():
-    job = upload_jobs.UploadJob(files=[("a b.txt", b""), ("二.pdf", b"")], current=1, step="建立检索索引 3/9…")
-    assert job.status() == "正在收录第 2/2 个文件「二.pdf」：建立检索索引 3/9…"
-    seen = []
-
-    def index(name, data, settings, embedder, progress):
-        progress(0.5, "检查文件…")
-        seen.append(job.status())
-        from indexer.uploads import UploadOutcome
-        return UploadOutcome(name.endswith(".txt"), "indexed" if name.endswith(".txt") else "rejected", name, "…")
-
-    job = upload_jobs.UploadJob(files=[("a b.txt", b""), ("二.pdf", b"")])
-    job.run(Settings(), embedder=None, index=index)
-    assert seen == ["正在收录第 1/2 个文件「a_b.txt」：检查文件…", "正在收录第 2/2 个文件「二.pdf」：检查文件…"]
-    assert job.done and job.summary() == "上传结束：1 个文件成功，1 个文件未能收录（原因见下）。"
-
-
-def test_a_read_only_store_disables_uploads_and_keeps_chats_in_the_page(corpus_index, model_dir, monkeypatch):
-    monkeypatch.setenv("BUDGETQA_STORE", str(corpus_index[1].store))
-    monkeypatch.setenv("BUDGETQA_EMBEDDING_MODEL", str(model_dir))
-    monkeypatch.setattr(store, "is_read_only", lambda path: True)  # root may write anywhere
-    conn = corpus_index[0].conn
-    before = conn.execute("SELECT count(*) FROM turns").fetchone()[0]
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    assert not at.sidebar.get("file_uploader")
-    assert "资料库是只读的，上传已停用" in texts(at.sidebar)
-    assert "对话只保存在当前页面" in texts(at.sidebar)
-    reply = last_reply(ask(at, "瀍河区审批局2025年的行政单位医疗预算是多少？"))
-    assert [m.value for m in reply.get("metric")] == ["15.58 万元"]
-    assert conn.execute("SELECT count(*) FROM turns").fetchone()[0] == before and "c" not in at.query_params
 
 
 def test_documents_show_year_tables_and_warnings(corpus_app):
     listing = corpus_app.sidebar.get("dataframe")[0].value
     assert set(listing["部门"]) == set(short_names(CORPUS).values())
     assert any("条索引警告" in e.label for e in corpus_app.sidebar.get("expander"))
-
-

@@ -117,6 +117,17 @@ class DocFacts:
         loose = [r for r in in_table if stem and r.label != wanted and r.label.removesuffix("支出") == stem]
         return exact + loose
 
+    def rows_of_item(self, item: str) -> list[RowRef]:
+        """The rows that give an item's amount: its own row, its "X合计" row, else the total row of
+        a table about the item alone ("“三公”经费支出表" whose 合计 is the 三公经费)."""
+        rows = self.find_rows(item) + (self.find_rows(item + "合计") if not item.endswith("合计") else [])
+        if rows:
+            return rows
+        wanted = plain_label(item)
+        about = [t for t in self.tables if len(wanted) >= 3 and wanted in plain_label(t.title)]
+        totals = [r for r in (self.total_row(t) for t in about) if r is not None]
+        return totals if len({r.table.table_id for r in totals}) == 1 else []
+
     def total_row(self, table: Table) -> RowRef | None:
         for r in table.rows:
             if r.is_total and plain_label(r.label) in ("合计", "总计", "共计"):

@@ -37,11 +37,26 @@ def measure_figure(df: DocFacts, measure: str) -> Figure | None:
             continue
         for row in table.rows:
             if plain_label(row.label) == label:
-                figure = df.cell_figure(RowRef(table, row), column, label=measure)
+                ref = RowRef(table, row)
+                # other publishers head the column in their own words ("基本支出" without 小计)
+                other = _same_head(ref, column)
+                figure = df.cell_figure(ref, column, label=measure) or (
+                    df.cell_figure(ref, other, label=measure) if other else None)
                 if figure:
                     return figure
-    facts = df.narrative(measure)
-    return df.fact_figure(facts[0], label=measure) if facts else None
+    facts = [f for f in df.narrative(measure) if f.role == "headline"]
+    if facts:
+        return df.fact_figure(facts[0], label=measure)
+    # a table of another layout printing the measure as a row of its own ("支出总计 512.30")
+    rows = [r for r in df.rows if plain_label(r.row.label) == measure]
+    return row_amount(df, rows[0], label=measure) if rows else None
+
+
+def _same_head(ref: RowRef, column: str) -> str | None:
+    """The row's column under the same head as `column` ("基本支出/小计" → "基本支出"), or None."""
+    head = column.split("/")[0]
+    return next((c.column for c in ref.row.cells if c.value is not None and c.column.split("/")[0] == head
+                 and c.column != column), None)
 
 
 def row_amount(df: DocFacts, ref: RowRef, label: str | None = None) -> Figure | None:
@@ -96,11 +111,13 @@ def item_figure(df: DocFacts, item: str) -> Figure | None:
     facts = df.narrative(item)
     if facts:
         return df.fact_figure(facts[0], label=item)
-    if not item.endswith("合计"):  # a publisher's "“三公”经费合计" row is the "“三公”经费"
-        for ref in df.find_rows(item + "合计"):
-            figure = row_amount(df, ref, label=item)
-            if figure:
-                return figure
+    # a publisher's "“三公”经费合计" row, or the 合计 of its "“三公”经费支出表", is the "“三公”经费"
+    for ref in df.rows_of_item(item):
+        if ref.label == item:
+            continue  # its own row was tried above
+        figure = row_amount(df, ref, label=item)
+        if figure:
+            return figure
     return None
 
 

@@ -165,13 +165,14 @@ def _body_aliases(body: str, home_level: str) -> dict[str, int]:
         # compound bodies are abbreviated by one character per part: 政务服务+大数据 → 政数
         heads = [re.sub(f"^(?:{'|'.join(_MODIFIERS)})", "", p) or p for p in parts]
         variants.add("".join(h[0] for h in heads))
+    # two words, by the first character of each: 政策研究室 → 政研室, 城市管理局 → 城管局,
+    # 卫生健康委员会 → 卫健委
+    names_extra = {}
     stem = body[:-1]
     if len(parts) < 2 and len(stem) == 4 and body[-1] in {s for _, s in _SUFFIXES}:
-        # two words and a one-character suffix, by the first character of each word:
-        # 政策研究室 → 政研室, 城市管理局 → 城管局
-        names_extra = {stem[0] + stem[2] + body[-1]: 2}
-    else:
-        names_extra = {}
+        names_extra[stem[0] + stem[2] + body[-1]] = 2
+    if len(parts) < 2 and len(core) == 4 and short:
+        names_extra[core[0] + core[2] + short] = 2
     names = {v + s: 2 for v in variants for s in {suffix, short} if v} | names_extra
     names[body] = 2
     return {n: s for n, s in names.items() if len(n) >= 3 or n == body}

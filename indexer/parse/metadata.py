@@ -195,7 +195,14 @@ def document_kind(lines: list[str]) -> str | None:
         return "单位预算" if body.count("单位预算") > body.count("部门预算") else "部门预算"
     if "三公" in body:
         return "三公经费"
-    return "部门预算" if budget >= 5 else None
+    # a section pasted alone ("本部门2024年一般公共预算支出…其中：基本支出…项目支出…"): budget
+    # terms of the standard disclosure are the evidence, not the count of 预算
+    terms = sum(1 for term in _BUDGET_TERMS if term in body)
+    return "部门预算" if budget >= 5 or (budget and terms >= 2) else None
+
+
+_BUDGET_TERMS = ("一般公共预算", "基本支出", "项目支出", "财政拨款", "人员经费", "公用经费", "收入总计",
+                 "支出总计", "政府采购", "三公", "政府性基金")
 
 
 def region_level(department: str) -> str:

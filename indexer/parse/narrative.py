@@ -88,11 +88,18 @@ def extract_facts(doc_id: str, lines: list[str], sections: list[Section]) -> lis
     for section in sections:
         last_amount = ""  # "与 2024 年保持一致" after a full stop still refers to it
         last_change = ""
+        headline = ""  # the amount a sentence broke down ("X 56.8 万元，其中：…")
         for start, sentence in _sentences(section.text):
             quote = sentence.strip()
             line = _line_of(lines, section, start, quote)
             last_any = ""
             scope = _SCOPE.search(sentence)
+            if headline:
+                # a sentence after a breakdown that opens with a change ("与上年相比减少 4.2 万元")
+                # speaks of the whole broken down, not of its last part
+                last_amount = headline
+            headline = ""
+            breakdown = sentence.find("其中")
             for fig in _figures(sentence):
                 subject = _subject(fig, sentence, orgs)
                 detail = scope is not None and fig.start >= scope.end()
@@ -113,6 +120,8 @@ def extract_facts(doc_id: str, lines: list[str], sections: list[Section]) -> lis
                     continue
                 if fig.kind == "amount":
                     last_amount = subject
+                    if breakdown > fig.start and not headline:
+                        headline = subject
                 elif fig.kind == "change_amount":
                     last_change = subject
                 last_any = subject
@@ -254,6 +263,9 @@ def _clean(head: str, orgs: list[str]) -> str:
         s = s[year[-1].end() :]
     for org in orgs:
         s = s.replace(org, "")
+    # "区本级一般公共预算安排“三公”经费": the level of government and what funds it are no subject
+    s = re.sub(r"^\S*?本级", "", s)
+    s = re.sub(r"^\S*?安排(?=[\u4e00-\u9fff“])", "", s)
     if "是" in s:  # "一是公务用车购置费", "(其他用车主要是巡逻车": the subject follows 是
         s = s.rsplit("是", 1)[1]
     s = _ENUM.sub("", s).lstrip("(（")

@@ -40,6 +40,7 @@ _TRADITIONAL = {"big5", "cp950"}  # Big5 has no simplified characters: its text 
 _TRADITIONAL_ONLY = set("預萬經費項門單縣區辦與務報歲產數據決財撥計劃結餘運維護車購價會議總類")
 _MIN_TRADITIONAL = 5
 _PIPE_ROW = re.compile(r"^\s*[|｜].*[|｜]\s*$|^[^|｜]+[|｜]\s*$")
+_NUMBERISH = re.compile(r"^[-−]?[\d,]+(?:\.\d+)?%?$")
 _PIPE_ONLY = re.compile(r"^\s*[|｜]\s*$")
 
 
@@ -179,6 +180,9 @@ def one_cell_tables(lines: list[str]) -> list[str]:
         j = i
         while j < len(lines) and lines[j].strip():
             j += 1
+        # the title and unit lines above the cells may follow without a blank line
+        i = next((k for k in range(i, j - 1) if _PIPE_ONLY.match(lines[k + 1])
+                  and not _PIPE_ONLY.match(lines[k])), i)
         block = lines[i:j]
         bars = sum(1 for line in block if _PIPE_ONLY.match(line))
         if len(block) >= 4 and bars * 2 >= len(block) and _PIPE_ONLY.match(block[-1]):
@@ -190,10 +194,50 @@ def one_cell_tables(lines: list[str]) -> list[str]:
                     cell = None
                 else:
                     cell = line if cell is None else cell + line  # a cell wrapped over lines
-            if len(fields) >= 2:
+            rows = _rows_of_cells(fields)
+            if rows:
+                # one row per line where the first field of each row was; the rest left empty
+                lines_out = [""] * (j - i)
+                starts = _row_starts(block, [len(r) for r in rows])
+                for row, start in zip(rows, starts):
+                    lines_out[start] = "\t".join(row)
+                out[i:j] = lines_out
+            elif len(fields) >= 2:
                 out[i:j] = ["\t".join(fields)] + [""] * (j - i - 1)
         i = j + 1
     return out
+
+
+def _rows_of_cells(fields: list[str]) -> list[list[str]] | None:
+    """Cells of a whole table with no blank line between its rows: the rows, when one width fits
+    every row — the header fills the fields before the first row that holds a number, and each
+    row below starts with its label and holds numbers only after it."""
+    first = next((k for k, f in enumerate(fields) if _NUMBERISH.match(f)), None)
+    if first is None or first < 3:
+        return None
+    width = first - 1  # the header, then the label of the first row
+    if width < 2 or len(fields) % width or len(fields) // width < 3:
+        return None
+    rows = [fields[k:k + width] for k in range(0, len(fields), width)]
+    for row in rows[1:]:
+        if _NUMBERISH.match(row[0]) or not all(_NUMBERISH.match(c) or not c for c in row[1:]):
+            return None
+    return rows
+
+
+def _row_starts(block: list[str], widths: list[int]) -> list[int]:
+    """Index in the block of the first line of each row (a cell line, then its "|" line)."""
+    starts, k, cells = [], 0, 0
+    for index, line in enumerate(block):
+        if cells == 0 and len(starts) == k:
+            starts.append(index)
+        if _PIPE_ONLY.match(line):
+            cells += 1
+            if cells == widths[k]:
+                k, cells = k + 1, 0
+                if k == len(widths):
+                    break
+    return starts
 
 
 def finish_lines(lines: list[str], encoding: str) -> list[str]:

@@ -31,6 +31,9 @@ def builder(name: str) -> Callable[[Builder], Builder]:
 # the plan operations that account for each operator word of the question
 USES = {"sum": {"sum", "count"}, "difference": {"difference", "verify"}, "ratio": {"ratio", "verify"},
         "share": {"share", "verify"}, "average": {"divide"}, "top": {"top"}}
+# builders whose plan reads a figure the document states for an operation: a stated change is
+# a difference, a stated share (占84.04%) a share
+STATED = {"change": {"difference"}, "stated_share": {"share"}}
 UNUSED_OPERATOR = 0.15  # a plan that ignores an operator the question states reads it partly
 UNUSED_ITEM = 0.1  # … or an item it names
 
@@ -42,7 +45,7 @@ def propose(ctx: Context) -> list[Interpretation]:
     named = [i for s in ctx.sources for i in distinct(find_items(ctx, s)) if i.score >= 0.95]
     for name, fn in BUILDERS.items():
         for interp in fn(ctx):
-            ops = _ops(interp.plan) | ({"difference"} if name == "change" else set())  # a change is a difference
+            ops = _ops(interp.plan) | STATED.get(name, set())
             ignored = [o for o in stated if not USES[o] & ops]
             labels = _labels(interp.plan)
             # an item the question names that the plan neither covers nor uses
@@ -86,7 +89,32 @@ def tables_named(ctx: Context, src: Source) -> list[str]:
             if len(name) >= 4 and name in ctx.text and t.table_id not in ids:
                 ids.append(t.table_id)
                 break
+        # "部门支出合计": the table's name without 预算表, before a total word
+        if len(core) >= 4 and re.search(re.escape(core) + _TOTAL_WORDS, ctx.text) and t.table_id not in ids:
+            ids.append(t.table_id)
     return ids
+
+
+_TOTAL_WORDS = r"(?:的)?(?:合计|总计|一共|共计|总额|总数)"
+
+
+@builder("table_total")
+def table_total(ctx: Context) -> list[Interpretation]:
+    """A table's total asked by the table's name: "某表的合计", "部门支出合计是多少"."""
+    src = single(ctx)
+    if src is None or not re.search(_TOTAL_WORDS, ctx.text):
+        return []
+    out = []
+    for table_id in tables_named(ctx, src):
+        table = next(t for t in src.facts.tables if t.table_id == table_id)
+        total = src.facts.total_row(table)
+        if total is None:
+            continue
+        plan = Plan(op="value", entity=src.key(f"row:{table_id}:{total.row.index}"),
+                    label=f"{table.title}·{total.label}")
+        at = re.search(_TOTAL_WORDS, ctx.text)
+        out.append(interp(plan, 0.86, src, at.span() if at else (0, 0)))
+    return out[:1]
 
 
 def _rows_for(ctx: Context, src: Source, tables: list[str]) -> list[tuple[object, float, tuple[int, int]]]:

@@ -10,6 +10,7 @@ from retrieval.plan.context import Context, Source
 from retrieval.plan.items import Item, distinct, find_items
 from retrieval.plan.records import Interpretation, Plan
 from retrieval.lookup import item_figure, measure_figure
+from retrieval.resolve import department_aliases
 from retrieval.understand import lexicon_terms
 
 _WHOLE_WORDS = r"钱|预算|总额|全年|一年|总支出|总共"
@@ -263,16 +264,24 @@ def item_value(ctx: Context) -> list[Interpretation]:
         return [interp(leaf, 0.75 if not rest else ITEM_ONLY - 0.05, src)]
     if len(items) != 1:
         return []
-    return [interp(items[0].leaf, ITEM_ONLY, src, (items[0].start, items[0].end))]
+    item = items[0]
+    # the item is all the question names ("X一般公共预算支出是多少"): surely its figure
+    rest = _residue(ctx, src, (item.start, item.end))
+    # ... and names the department itself, not a unit inside it (…中心), whose figure this is not
+    whole = not src.named or src.named in department_aliases(src.facts.document.department)
+    plain = whole and not rest and not any(m.kind in ("operator", "claim") for m in ctx.reading.mentions)
+    return [interp(item.leaf, 0.75 if plain and item.score >= 0.95 else ITEM_ONLY, src, (item.start, item.end))]
 
 
 _ASKING = re.compile(r"一年|全年|今年|本年|年度|预算|总共|一共|多少|钱|花|有没有|是不是|是|的|吗|呢|啊|合|总|大概|"
                      r"一下|请问|按|算|说|这个|那个|部门|单位|共|了|有|上亿|过亿|上千万|上百万|亿元|万元|元|对吗|超过|不到")
 
 
-def _residue(ctx: Context, src: Source) -> str:
-    """The question's Chinese words left once the department, years, numbers and asking words go."""
-    text = ctx.text.replace(src.named, "") if src.named else ctx.text
+def _residue(ctx: Context, src: Source, item: tuple[int, int] | None = None) -> str:
+    """The question's Chinese words left once the department, years, numbers and asking words
+    (and the item at `item`, when given) go."""
+    text = ctx.text if item is None else ctx.text[:item[0]] + " " + ctx.text[item[1]:]
+    text = text.replace(src.named, "") if src.named else text
     for m in ctx.reading.mentions:
         if m.kind in ("year", "constant", "claim", "operator"):
             text = text.replace(m.text, "")
@@ -303,11 +312,58 @@ def _change_column(ctx: Context, src: Source, items: list[Item], percent: bool) 
     if percent:
         return []
     for item in items:
-        for ref in src.facts.find_rows(item.name) + src.facts.find_rows(item.name + "合计"):
+        for ref in src.facts.rows_of_item(item.name):
             cell = next((c for c in ref.row.cells if _CHANGE_COLUMN.search(c.column) and c.value is not None), None)
             if cell is None:
-                continue
+                pair = _year_columns(ref, src.facts.document.year)
+                if pair is None:
+                    continue
+                # "2025年预算数" beside "2024年预算数" (本年 / 上年): the change is their difference
+                key = src.key(f"row:{ref.table.table_id}:{ref.row.index}")
+                sides = [Plan(op="value", entity=key, column=c, label=f"{item.name}（{c}）") for c in pair]
+                plan = Plan(op="difference", args=sides, label=f"{item.name}比上年的变化")
+                return [interp(plan, 0.84, src, (item.start, item.end))]
             key = f"row:{ref.table.table_id}:{ref.row.index}"
             plan = Plan(op="value", entity=src.key(key), column=cell.column, label=f"{item.name}（{cell.column}）")
             return [interp(plan, 0.84, src, (item.start, item.end))]
     return []
+
+
+def _year_columns(ref, year: int) -> tuple[str, str] | None:
+    """The row's columns of this year and of the year before: "2025年预算数" / "2024年预算数",
+    or "本年…" / "上年…"."""
+    this = last = None
+    for cell in ref.row.cells:
+        if cell.value is None:
+            continue
+        head = cell.column.split("/")[0]
+        found = re.search(r"(20\d\d)\s*年", head)
+        if found and int(found.group(1)) == year or re.match(r"本年|今年|当年", head):
+            this = this or cell.column
+        elif found and int(found.group(1)) == year - 1 or re.match(r"上年|去年", head):
+            last = last or cell.column
+    return (this, last) if this and last else None
+
+
+@builder("stated_share")
+def stated_share(ctx: Context) -> list[Interpretation]:
+    """A share the text states for the item named ("基本支出占比多少" ← "基本支出…，占84.04%"),
+    when the question names no base of its own (that is the share builder's)."""
+    src = single(ctx)
+    if src is None or ctx.reading.asked.kind != "percent" or re.search(r"占(?!比|多|几|百分)[\u4e00-\u9fff“”]{2,}", ctx.text):
+        return []
+    if any(m.unit == "万元" for m in ctx.mentions("constant")) or re.search(r"(里|中|当中|之中|内)(头|面)?[,，]", ctx.text):
+        return []  # "九百多万里头，X占多大比例": the question gives its own whole
+    shares = {f.fact_id: f for f in src.facts.facts if f.kind == "share" and f.role == "headline"}
+    subjects = {src.entity(c).ref.subject: c for c in src.links
+                if c.kind == "fact" and c.score >= 0.9 and c.start >= 0}
+    out = []
+    for fact in shares.values():
+        c = subjects.get(fact.subject)
+        if c is None:
+            continue
+        plan = Plan(op="value", entity=src.key(f"fact:{fact.fact_id}"), label=f"{fact.subject}占比")
+        at = ctx.text.find(fact.subject)
+        # below a share computed on a base the question names: the text's base is not said here
+        out.append(interp(plan, 0.76, src, (at, at + len(fact.subject)) if at >= 0 else (c.start, c.end)))
+    return out

@@ -86,6 +86,11 @@ def find_items(ctx: Context, src: Source, floor: float = 0.8) -> list[Item]:
 
 def _span_in(text: str, name: str, start: int, end: int) -> tuple[int, int]:
     """The span of a loosely matched name: from its first to its last shared character pair."""
+    # the name less its ending, as the question writes it ("一般公共预算支出" of "…支出合计")
+    for k in range(len(name) - 1, max(2, len(name) * 2 // 3) - 1, -1):
+        at = text.find(name[:k])
+        if at >= 0:
+            return at, at + k
     grams = [name[i:i + 2] for i in range(len(name) - 1)]
     hits = [text.find(g) for g in grams if g in text]
     if not hits:

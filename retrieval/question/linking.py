@@ -13,11 +13,20 @@ from dataclasses import dataclass, field
 from retrieval.facts import DocFacts, RowRef, plain_label
 from retrieval.question.records import Candidate
 
+_BARE_TOTALS = ("合计", "总计", "小计", "共计", "总额")
 _STRIP = re.compile(r"[()（）“”\"《》「」、\-—－_·.:：,，]")
 
 
 def loose(text: str) -> str:
     return _STRIP.sub("", plain_label(text)).lower()
+
+
+def _named(name: str) -> str:
+    """What a row or a stated figure names: "一般公共预算支出合计" and "“三公”经费合计" name
+    the 一般公共预算支出 and the 三公经费 (a question seldom says 合计)."""
+    text = loose(name)
+    stem = text.removesuffix("合计")
+    return stem if len(stem) >= 4 and stem != text else text
 
 
 def pairs(text: str) -> list[str]:
@@ -49,9 +58,10 @@ class EntityIndex:
         for ref in df.rows:
             kind = "unit" if ref.row.code_kind == "单位" else "row"
             name = ref.label
-            if not name or (ref.row.is_total and kind != "unit"):
+            # a bare 合计 names nothing; 支出总计, 本年收入合计, “三公”经费合计 name their figure
+            if not name or (ref.row.is_total and kind != "unit" and plain_label(name) in _BARE_TOTALS):
                 continue
-            out.append(Entity(f"row:{ref.table.table_id}:{ref.row.index}", kind, name, loose(name),
+            out.append(Entity(f"row:{ref.table.table_id}:{ref.row.index}", kind, name, _named(name),
                               ref, ref.row.code, ref.table.title))
         seen: set[tuple[str, str]] = set()
         for table in df.tables:
@@ -70,7 +80,7 @@ class EntityIndex:
         for ind in df.indicators:
             out.append(Entity(f"indicator:{ind.indicator_id}", "indicator", ind.level3, loose(ind.level3), ind))
         for fact in df.facts:
-            out.append(Entity(f"fact:{fact.fact_id}", "fact", fact.subject, loose(fact.subject), fact))
+            out.append(Entity(f"fact:{fact.fact_id}", "fact", fact.subject, _named(fact.subject), fact))
         out = [e for e in out if len(e.loose) >= 2 and (e.kind == "unit" or e.loose != department)]
         counts = Counter(p for e in {e.loose for e in out} for p in set(pairs(e)))
         n = max(1, len({e.loose for e in out}))

@@ -98,8 +98,8 @@ def doc_findings(store_path: str, doc_id: str, _engine: Engine) -> list:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def cited_page(pdf: str, modified: float, page: int, marks: tuple[str, ...]):
-    return page_image(pdf, page, marks)
+def cited_page(pdf: str, modified: float, page: int, marks: tuple[str, ...], rank: int | None):
+    return page_image(pdf, page, marks, rank)
 
 
 def read_only(settings: Settings) -> bool:
@@ -292,7 +292,7 @@ def upload_status(job: upload_jobs.UploadJob) -> None:
     (st.success if job.ok else st.error)(escape_markdown(job.summary()))
     for o in job.outcomes:
         (st.success if o.ok else st.error)(escape_markdown(o.message))
-    if job.indexed and not getattr(job, "applied", False):
+    if job.indexed and not job.applied:
         job.applied = True
         load_engine.clear()  # a new engine sees the new documents (other tabs on their next run)
         st.rerun()
@@ -378,7 +378,7 @@ def show_citation(v: CitationView) -> None:
         else:
             st.text(v.citation.quote)
         if v.pdf is not None and v.citation.page:
-            image = cited_page(str(v.pdf), v.pdf.stat().st_mtime, v.citation.page, v.marks)
+            image = cited_page(str(v.pdf), v.pdf.stat().st_mtime, v.citation.page, v.marks, v.rank)
             if image is not None:
                 st.image(image, caption=f"原文第{v.citation.page}页（红框为引用的数字）", width="stretch")
 

@@ -52,6 +52,7 @@ def test_the_cited_row_is_shown_under_the_header_among_its_neighbours(corpus_con
     assert view.table.endswith("部门支出预算表") and view.unit == "万元"
     assert view.where.startswith(view.table) and "单位：万元" in view.where and "第242行" in view.where
     assert view.title.startswith("[1] ")
+    assert view.marks == ("行政单位医疗", "15.58") and view.rank == 0  # 合计: the row's first filled cell
     html = view.styled().to_html()
     assert html.count(citations.CELL_STYLE.split(";")[0]) == 1  # one highlighted cell
 
@@ -78,6 +79,17 @@ def test_a_pdf_page_is_pictured_with_the_cited_cell_framed(tmp_path):
     assert marked.size == plain.size and marked.size[0] > 600
     assert red_pixels(marked) > 100 and red_pixels(plain) == 0  # the red frame is drawn
     assert citations.page_image(pdf, 999, ("x",)) is None
+
+
+def test_the_cited_cell_is_found_on_the_page_by_its_place_in_the_row(tmp_path):
+    pdf = pdf_fixtures.render_text_document(DATA / CHANHE, tmp_path / "chanhe.pdf")
+    with pdfplumber.open(pdf) as doc:
+        page = next(p for p in doc.pages if "行政单位医疗" in (p.extract_text() or ""))
+        words = page.extract_words()
+    label, total = citations._find_boxes(words, ("行政单位医疗", "15.58"), rank=0)  # 合计
+    _, basic = citations._find_boxes(words, ("行政单位医疗", "15.58"), rank=1)  # 基本支出/小计
+    assert label["text"] == "行政单位医疗" and label["x1"] < total["x0"] < basic["x0"]
+    assert total["bottom"] - total["top"] > basic["bottom"] - basic["top"]  # "15.5" over "8": both lines
 
 
 def test_the_app_shows_the_citation_with_header_and_markers(corpus_app):

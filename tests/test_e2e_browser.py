@@ -244,6 +244,7 @@ def test_an_upload_shows_progress_while_a_question_is_answered(server, browser, 
     width = picture.locator("img").evaluate(
         "i => i.complete && i.naturalWidth ? i.naturalWidth : new Promise(r => { i.onload = () => r(i.naturalWidth); })")
     assert "原文第" in cited.inner_text() and width > 800
+    picture.scroll_into_view_if_needed()  # the screenshot shows the picture of the page
     shot(page, "e2e_pdf_citation.png")
     page.close()
 

@@ -68,6 +68,7 @@ class CitationView:
     note: str | None = None  # why the cited row did not verify, in Chinese
     pdf: Path | None = None  # the PDF to picture, with the page and the texts to mark
     marks: tuple[str, ...] = ()
+    rank: int | None = None  # the cited cell's place among the row's filled cells, left to right
 
     @property
     def where(self) -> str:
@@ -133,6 +134,8 @@ def citation_views(answer: Answer, documents: list[Document], tables_of) -> list
                 if row.verified is False and row.note:
                     view.note = reader_warning(row.note)
                 view.marks = tuple(x for x in (row.label, _cell(row, c.column) if c.column else "") if x)
+                filled = [col for col in t.columns if _cell(row, col)]
+                view.rank = filled.index(c.column) if c.column in filled else None
         elif c.quote:
             view.marks = (re.sub(r"\s+", "", c.quote)[:12],)
         if doc and c.page and doc.path.lower().endswith(".pdf") and Path(doc.path).is_file():
@@ -148,8 +151,26 @@ def _squeeze(text: str) -> str:
     return re.sub(r"\s+", "", text or "")
 
 
-def _find_boxes(words: list[dict], marks: tuple[str, ...]) -> list[dict]:
-    """The words of the page that show the marks: the row label and, on its line, the value."""
+_NUMBER = re.compile(r"-?[\d,]*\.?\d+")
+
+
+def _wrapped(word: dict, words: list[dict], value: str) -> dict:
+    """A number's box, with the line(s) its narrow cell wrapped it onto ("15.5" over "8")."""
+    box, text = dict(word), _squeeze(word["text"])
+    while text != value:
+        below = next((w for w in words if 0 <= w["top"] - box["bottom"] < 6 and abs(w["x0"] - box["x0"]) < 3
+                      and value.startswith(text + _squeeze(w["text"]))), None)
+        if below is None:
+            break
+        text += _squeeze(below["text"])
+        box.update(bottom=below["bottom"], x1=max(box["x1"], below["x1"]))
+    return box
+
+
+def _find_boxes(words: list[dict], marks: tuple[str, ...], rank: int | None = None) -> list[dict]:
+    """The words of the page that show the marks: the row label and, on its line, the value — the
+    rank-th number right of the label when the rank is known (a number wrapped inside a narrow
+    cell, "15.5" over "8", is found by its place, not its text)."""
     def matches(word: dict, mark: str) -> bool:
         w, m = _squeeze(word["text"]), _squeeze(mark)
         return bool(w) and (w == m or (len(w) >= 2 and m.startswith(w)) or (len(m) >= 4 and m[:8] in w))
@@ -159,6 +180,12 @@ def _find_boxes(words: list[dict], marks: tuple[str, ...]) -> list[dict]:
     labels = [w for w in words if matches(w, marks[0])]
     if len(marks) == 1:
         return labels[:1]
+    if rank is not None:
+        for lab in labels:
+            numbers = sorted((w for w in words if w["x0"] > lab["x1"] and _NUMBER.fullmatch(_squeeze(w["text"]))
+                              and abs(w["top"] - lab["top"]) < 3), key=lambda w: w["x0"])
+            if rank < len(numbers) and _squeeze(marks[1]).startswith(_squeeze(numbers[rank]["text"])):
+                return [lab, _wrapped(numbers[rank], words, _squeeze(marks[1]))]
     values = [w for w in words if _squeeze(w["text"]) == _squeeze(marks[1])]
     pairs = [(abs((lab["top"] + lab["bottom"]) - (v["top"] + v["bottom"])), lab, v)
              for lab in labels for v in values if v["x0"] > lab["x0"]]
@@ -168,7 +195,7 @@ def _find_boxes(words: list[dict], marks: tuple[str, ...]) -> list[dict]:
     return labels[:1] or values[:1]
 
 
-def page_image(pdf: Path, page: int, marks: tuple[str, ...], scale: float = 1.5):
+def page_image(pdf: Path, page: int, marks: tuple[str, ...], rank: int | None = None, scale: float = 1.5):
     """The page rendered as a picture (PIL), the cited row banded and its cell framed in red;
     None when the page cannot be read."""
     import pdfplumber
@@ -190,7 +217,7 @@ def page_image(pdf: Path, page: int, marks: tuple[str, ...], scale: float = 1.5)
     except (OSError, ValueError, pdfium.PdfiumError, PdfminerException, MalformedPDFException):
         # a damaged, removed or replaced file: the citation still shows its row
         return None
-    boxes = _find_boxes(words, marks)
+    boxes = _find_boxes(words, marks, rank)
     if boxes:
         band = Image.new("RGBA", image.size, (0, 0, 0, 0))
         top = min(b["top"] for b in boxes) - 2

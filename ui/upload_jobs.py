@@ -23,6 +23,7 @@ class UploadJob:
     outcomes: list[UploadOutcome] = field(default_factory=list)
     done: bool = False
     failure: str | None = None  # an unexpected error, in Chinese
+    applied: bool = False  # the app has reloaded its engine to see the new documents
     _thread: threading.Thread | None = None
 
     @property

@@ -161,9 +161,9 @@ def throughput(settings: Settings, workers: int, asked: list[str], clients: int 
 
     port = free_port()
     url = f"http://127.0.0.1:{port}"
+    log = open(settings.store.parent / f"serve-{workers}.log", "wb")
     proc = subprocess.Popen([str(Path(sys.executable).parent / "budgetqa"), "serve", "--store", str(settings.store),
-                             "--port", str(port), "--workers", str(workers)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                             "--port", str(port), "--workers", str(workers)], stdout=log, stderr=log)
     try:
         while True:
             try:
@@ -188,6 +188,7 @@ def throughput(settings: Settings, workers: int, asked: list[str], clients: int 
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             proc.kill()
+        log.close()
 
 
 # ---- the run -----------------------------------------------------------------------------------------
@@ -196,7 +197,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="5,50,200")
     parser.add_argument("--keep", type=Path, help="build the store here and keep it")
+    parser.add_argument("--serve-only", action="store_true",
+                        help="with --keep of an earlier run: measure `serve` on its store, report both")
     args = parser.parse_args()
+    if args.serve_only:
+        settings = Settings(store=args.keep / "store")
+        saved = json.loads((args.keep / "rows.json").read_text(encoding="utf-8"))
+        asked = questions([tuple(d) for d in saved["departments"]], MEASURED)
+        served = {w: throughput(settings, w, asked) for w in (1, 2, 4)}
+        report(saved["rows"], saved["real_per_doc"], served, len(asked))
+        return
     sizes = sorted(int(s) for s in args.sizes.split(","))
     tmp = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     base = args.keep or tmp
@@ -257,6 +267,8 @@ def main() -> None:
             print(f"N={n:>5}: index/doc {r['per_doc_s']:.2f} s | add one {r['add_s']:.2f} s | unchanged re-index"
                   f" {r['unchanged_s']:.2f} s | store {r['store_mb']:.0f} MB | engine load {r['load_s']:.2f} s |"
                   f" answer p50 {r['p50']:.0f} ms p95 {r['p95']:.0f} ms | peak {r['peak_mb']:.0f} MB", flush=True)
+        (base / "rows.json").write_text(json.dumps(
+            {"rows": rows, "real_per_doc": real_per_doc, "departments": departments}), encoding="utf-8")
         asked = questions(departments, MEASURED)
         served = {w: throughput(settings, w, asked) for w in (1, 2, 4)}
     finally:

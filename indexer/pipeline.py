@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer import store
-from indexer.search.bm25 import LEGACY_FILE, BM25Index, OldLayout
+from indexer.search.bm25 import LEGACY_FILE, REGISTRY, BM25Index, OldLayout
 from indexer.search.chunks import build_chunks
 from indexer.search.state import DENSE, READY, document_words, search_states
 from indexer.failures import StoreWriteError, describe, shown, writing
@@ -192,10 +192,18 @@ class Indexer:
     @property
     def keywords(self) -> BM25Index:
         """The keyword index, opened on first use; one of an earlier layout is converted."""
+        return self._open_keywords()
+
+    def _open_keywords(self) -> BM25Index:
         if self._keywords is None:
             with writing(self.bm25_dir):
                 try:
+                    fresh = not (self.bm25_dir / REGISTRY).exists()
                     self._keywords = BM25Index.open(self.bm25_dir)
+                    if fresh and search_states(self.conn):  # the folder was deleted by hand
+                        log.warning("note: the keyword index at %s is missing; it is rebuilt",
+                                    shown(self.bm25_dir))
+                        self._register_chroma(self._keywords)
                 except OldLayout:
                     self._keywords = self._convert_keywords()
         return self._keywords
@@ -208,11 +216,14 @@ class Indexer:
             (self.bm25_dir / name).unlink(missing_ok=True)
         shutil.rmtree(self.bm25_dir / "bm25", ignore_errors=True)
         keywords = BM25Index.open(self.bm25_dir)
-        # Chroma may hold documents the fact store lost in an interrupted run of that version:
-        # registered now (one full read of Chroma, this once), the repair removes them
+        self._register_chroma(keywords)
+        return keywords
+
+    def _register_chroma(self, keywords: BM25Index) -> None:
+        """Register what Chroma holds (one full read of it, once, for a registry made anew): the
+        documents the fact store no longer has are then removed by the repair."""
         for doc_id in self.vectors.doc_ids():
             keywords.register(doc_id)
-        return keywords
 
     def index(
         self, paths: Iterable[Path], progress: Callable[[Path], None] = lambda p: None,
@@ -223,6 +234,7 @@ class Indexer:
         `department` and `year`, when given, name every file's department and year (for files
         that do not say, or say it differently).
         """
+        self._open_keywords()  # before any file: a registry made anew is told from the state before
         results = []
         for path in expand_paths(paths):
             try:
@@ -264,10 +276,14 @@ class Indexer:
         database = store.database_path(self.conn)
         with writing(database):
             store.replace_document(self.conn, parsed, replaces=old)
+        # only what the search indexes may hold is deleted from Chroma: a new document costs no
+        # search of its records there (a filtered read that grows with the collection)
+        held = self.keywords.registered()
+        stale = [d for d in old + [parsed.document.doc_id] if d in held]
         with writing(self.bm25_dir):  # registered first: the repair knows what Chroma may hold
             self.keywords.register(parsed.document.doc_id)
         with writing(self.vectors.location):
-            self.vectors.delete_documents(old + [parsed.document.doc_id])
+            self.vectors.delete_documents(stale)
             self.vectors.add(parsed.chunks)
         with writing(database):
             store.set_search_state(self.conn, parsed.document.doc_id, DENSE)
@@ -311,11 +327,13 @@ class Indexer:
             with writing(self.bm25_dir):
                 for doc_id in orphans:
                     keywords.remove(doc_id)
+        held = keywords.registered()
         for doc_id in sorted(d for d, state in states.items() if state not in (DENSE, READY)):
             with writing(self.bm25_dir):
                 keywords.register(doc_id)
             with writing(self.vectors.location):
-                self.vectors.delete_documents([doc_id])
+                if doc_id in held:  # a killed run may have left some of its chunks
+                    self.vectors.delete_documents([doc_id])
                 self.vectors.add(store.chunks(self.conn, doc_id))
             with writing(store.database_path(self.conn)):
                 store.set_search_state(self.conn, doc_id, DENSE)

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from indexer.settings import Settings
 
 MAX_HISTORY = 20  # turns of a conversation read for a follow-up
+WORKER_PING_TIMEOUT = 120  # seconds a busy worker may take to answer the supervisor's ping
 
 
 class AskRequest(BaseModel):
@@ -100,8 +101,10 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: 
         return
     # worker processes build their settings from the environment: hand them these
     os.environ.update(_environment(settings))
+    # a worker busy answering (the GIL held by the engine, the model loading) may not answer
+    # the supervisor's ping in uvicorn's 5 s: it would be killed with requests in flight
     uvicorn.run("retrieval.serve:app_from_environment", factory=True, host=host, port=port,
-                workers=workers, log_level="warning")
+                workers=workers, log_level="warning", timeout_worker_healthcheck=WORKER_PING_TIMEOUT)
 
 
 def _environment(settings: Settings) -> dict[str, str]:

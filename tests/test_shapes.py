@@ -35,6 +35,9 @@ def indexed(tmp_path_factory, embedder):
     ("全角数字.txt", "某某县民政局", 2023),
     ("青溪镇_三公经费表.md", "青溪镇人民政府", 2025),
     ("一格一行.txt", "东湖街道办事处", 2024),
+    ("柳北区教育局_2022年度决算说明.txt", "柳州市柳北区教育局", 2022),
+    ("市本级三公经费_亿元.txt", "市本级", 2025),
+    ("蓝田县文旅局_2024.txt", "蓝田县文化和旅游局", 2024),
 ])
 def test_each_shape_is_indexed_with_its_department_and_year(indexed, file_name, department, year):
     indexer = indexed[0]
@@ -64,6 +67,15 @@ def test_what_cannot_be_indexed_is_refused_with_the_reason(indexed, file_name, r
     ("某某县民政局2023年收入总计", 123.45, "万元"),  # full-width digits
     ("青溪镇三公经费比去年减少了多少", 0.70, "万元"),  # 2025年预算数 against 2024年预算数
     ("东湖街道2024年支出总计多少", 512.30, "万元"),   # one cell per line
+    # a 决算's narrative: the completion it states, never a share of some whole computed instead
+    ("柳北区教育局一般公共预算财政拨款支出完成年初预算的百分之几？", 104.3, "%"),
+    ("柳北区教育局三公经费完成预算的比例", 86.4, "%"),
+    ("柳北区教育局三公经费实际花了多少", 38.0, "万元"),  # "38万" without 元
+    ("柳北区教育局公务接待费多少", 8.0, "万元"),
+    ("市本级2025年三公经费预算多少？", 12300.0, "万元"),  # 1.23亿元
+    ("市本级三公经费比上年减少多少", 500.0, "万元"),
+    ("蓝田县文旅局项目支出多少", 336.20, "万元"),
+    ("蓝田县文化和旅游局有几辆车？", 3, "辆"),
 ])
 def test_questions_on_each_shape(indexed, question, value, unit):
     a = indexed[2].answer(question)

@@ -21,7 +21,8 @@ _NUM = r"\d+(?:,\d{3})*(?:\.\d+)?"
 _CN_NUM = "一二三四五六七八九十两"
 # one regex for every figure shape; alternatives are tried left to right at each position
 _FIGURE = re.compile(
-    rf"(?<![\d.第])(?P<num>{_NUM})\s*(?:(?P<money>亿元|万元|千元|元)(?P<threshold>以上|以下|以内)?"
+    # "38万" without 元 is money too, unless a noun follows (3万人次)
+    rf"(?<![\d.第])(?P<num>{_NUM})\s*(?:(?P<money>亿元|万元|千元|元|万(?![\u4e00-\u9fff\d]))(?P<threshold>以上|以下|以内)?"
     rf"|(?P<pct>%)"
     rf"|(?P<measure>个|辆|套|台|人|名|项|家|处|所|座|间|次))"
     # Chinese numerals only before 个项目: "岗位一个项目" is a count, "一是" or "一般" are not
@@ -41,6 +42,8 @@ _ORG = re.compile(
 # fund, project or unit are details of it, not the document's headline 人员经费 / 项目支出
 _SCOPE = re.compile(r"(?:其中)?[：:]?(?P<scope>[^\s,，:：;；。、\d]{2,24}?(?:专项资金|专项|资金|项目|中心|站|所|队))"
                     r"(?:中|里|内|当中)(?=[,，]?[\u4e00-\u9fff])")
+# a figure of the plan (年初预算为…) or of its completion (完成年初预算的…%)
+_FAMILY_HEAD = re.compile(r"(?:完成(?:了)?)?(?P<f>(?:年初|全年|调整后?)?预算)(?:数)?(?:的|为|是)?$")
 _UP = ("增加", "增长", "提高", "上升")
 _DOWN = ("减少", "下降", "降低", "压减")
 _CHANGE = re.compile("|".join(_UP + _DOWN))
@@ -89,19 +92,28 @@ def extract_facts(doc_id: str, lines: list[str], sections: list[Section]) -> lis
         last_amount = ""  # "与 2024 年保持一致" after a full stop still refers to it
         last_change = ""
         headline = ""  # the amount a sentence broke down ("X 56.8 万元，其中：…")
+        closed = True
         for start, sentence in _sentences(section.text):
             quote = sentence.strip()
             line = _line_of(lines, section, start, quote)
             last_any = ""
             scope = _SCOPE.search(sentence)
-            if headline:
-                # a sentence after a breakdown that opens with a change ("与上年相比减少 4.2 万元")
-                # speaks of the whole broken down, not of its last part
-                last_amount = headline
-            headline = ""
+            if headline and closed:
+                # a sentence after a breakdown ("…，其中：A；B。与上年相比减少 4.2 万元") speaks of
+                # the whole broken down, not of its last part
+                last_amount, headline = headline, ""
+            closed = not quote.endswith(("；", ";"))  # a breakdown goes on over its ；
             breakdown = sentence.find("其中")
             for fig in _figures(sentence):
                 subject = _subject(fig, sentence, orgs)
+                family = _FAMILY_HEAD.search(squeeze(fig.head))
+                of_plan = False
+                if family and last_amount and (fig.kind == "share" and "完成" in fig.head or fig.kind == "amount" and (
+                        not subject or family.group("f").startswith(subject))):
+                    # "年初预算为7650万元，完成年初预算的104.3%": the plan and its completion of the
+                    # figure just stated
+                    subject = last_amount + ("完成预算" if fig.kind == "share" else family.group("f"))
+                    of_plan = True
                 detail = scope is not None and fig.start >= scope.end()
                 if detail and subject:
                     name = _clean(scope.group("scope"), orgs)
@@ -118,7 +130,7 @@ def extract_facts(doc_id: str, lines: list[str], sections: list[Section]) -> lis
                         subject = last_any
                 if not subject:
                     continue
-                if fig.kind == "amount":
+                if fig.kind == "amount" and not of_plan:
                     last_amount = subject
                     if breakdown > fig.start and not headline:
                         headline = subject
@@ -167,7 +179,8 @@ def _figures(sentence: str) -> list[_Figure]:
         value = float(m.group("num").replace(",", ""))
         verb = _last_change_verb(head)
         if m.group("money"):
-            amount = round(to_wan(value, m.group("money")), 6)
+            amount = round(to_wan(value, m.group("money").replace("万", "万元") if m.group("money") == "万"
+                                  else m.group("money")), 6)
             if verb:
                 out.append(_Figure("change_amount", amount, "万元", text, m.start(),
                                    head[: verb.start()], direction=_direction(verb.group())))
@@ -179,6 +192,9 @@ def _figures(sentence: str) -> list[_Figure]:
                                    head[: verb.start()], direction=_direction(verb.group())))
             elif "占" in head:
                 out.append(_Figure("share", value, "%", text, m.start(), head.replace("占", "")))
+            elif re.search(r"完成(?:了)?(?:全年|年初|调整后)?预算的?$", squeeze(head)):
+                # "完成年初预算的104.3%": the share of the plan that was spent
+                out.append(_Figure("share", value, "%", text, m.start(), head))
             # a bare percentage (neither 占 nor a change) has no meaning we can name
         else:
             out.append(_Figure("count", value, m.group("measure"), text, m.start(), head,
@@ -284,6 +300,11 @@ def _clean(head: str, orgs: list[str]) -> str:
             s = s[:-2]
         if s.endswith("支出") and s[:-2].endswith("费"):
             s = s[:-2]
+        if s.endswith("决算") and len(s) > 4:  # "…经费支出决算": the figure is the 决算 itself
+            s = s[:-2]
+        for tail in ("财政拨款支出", "财政拨款"):  # "“三公”经费财政拨款(支出)"
+            if s.endswith(tail) and s[:-len(tail)].endswith("费"):
+                s = s[:-len(tail)]
         changed = s != before
     # "收入预算总计" is the 2020 template's wording of 收入总计
     s = re.sub(r"(收入|支出)预算(总计|合计)", r"\1\2", s).strip("()（）")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from retrieval.plan import families
 from retrieval.plan.builders import builder, interp, single
 from retrieval.plan.context import Context, Source
 from retrieval.plan.items import Item, distinct, find_items
@@ -51,6 +52,8 @@ def share(ctx: Context) -> list[Interpretation]:
         return []
     if re.search(r"涨幅|增幅|降幅|增长率|下降率|增长了?百分之|增加了?百分之", ctx.text):
         return []  # a change against last year: the change builder
+    if any(op == "completion" for op, _ in families.asked(ctx.text).operations):
+        return []  # "完成预算的百分之几" is spent ÷ planned, not a part of a whole
     items = _amount_items(ctx, src)
     occupy = ctx.reading.op("share")
     at = ctx.text.find("占")
@@ -357,12 +360,19 @@ def stated_share(ctx: Context) -> list[Interpretation]:
     shares = {f.fact_id: f for f in src.facts.facts if f.kind == "share" and f.role == "headline"}
     subjects = {src.entity(c).ref.subject: c for c in src.links
                 if c.kind == "fact" and c.score >= 0.9 and c.start >= 0}
+    completion = any(op == "completion" for op, _ in families.asked(ctx.text).operations)
     out = []
     for fact in shares.values():
-        c = subjects.get(fact.subject)
+        # "X完成年初预算的百分之几" ← "X…完成年初预算的104.3%" (stored as "X完成预算")
+        done = fact.subject.endswith("完成预算")
+        if completion != done:
+            continue
+        stem = fact.subject.removesuffix("完成预算") if done else fact.subject
+        c = subjects.get(stem) or (subjects.get(fact.subject) if not done else None)
         if c is None:
             continue
-        plan = Plan(op="value", entity=src.key(f"fact:{fact.fact_id}"), label=f"{fact.subject}占比")
+        plan = Plan(op="value", entity=src.key(f"fact:{fact.fact_id}"),
+                    label=f"{stem}完成预算的比例" if done else f"{fact.subject}占比")
         at = ctx.text.find(fact.subject)
         # below a share computed on a base the question names: the text's base is not said here
         out.append(interp(plan, 0.76, src, (at, at + len(fact.subject)) if at >= 0 else (c.start, c.end)))

@@ -52,3 +52,8 @@ clean:
 .PHONY: bench-scale
 bench-scale: setup
 	nice -n 10 $(BIN)/python benchmarks/bench_scale.py $(if $(SIZES),--sizes $(SIZES))
+
+# issue 11: read + parse time per page for text, HTML, DOCX, XLSX and PDFs of two renderers
+.PHONY: bench-formats
+bench-formats: setup
+	$(BIN)/python benchmarks/bench_formats.py

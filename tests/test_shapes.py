@@ -38,6 +38,7 @@ def indexed(tmp_path_factory, embedder):
     ("柳北区教育局_2022年度决算说明.txt", "柳州市柳北区教育局", 2022),
     ("市本级三公经费_亿元.txt", "市本级", 2025),
     ("蓝田县文旅局_2024.txt", "蓝田县文化和旅游局", 2024),
+    ("滨江区科技局_收支总表_一行表头.txt", "滨江区科学技术局", 2023),  # 编制单位 line, 元
 ])
 def test_each_shape_is_indexed_with_its_department_and_year(indexed, file_name, department, year):
     indexer = indexed[0]
@@ -76,6 +77,9 @@ def test_what_cannot_be_indexed_is_refused_with_the_reason(indexed, file_name, r
     ("市本级三公经费比上年减少多少", 500.0, "万元"),
     ("蓝田县文旅局项目支出多少", 336.20, "万元"),
     ("蓝田县文化和旅游局有几辆车？", 3, "辆"),
+    # a 收支总表 of one header row: 收入 | 本年预算数 | 支出 | 本年预算数
+    ("滨江区科技局收入合计多少", 523.40, "万元"),
+    ("滨江区科学技术局科学技术支出多少万元", 480.00, "万元"),
 ])
 def test_questions_on_each_shape(indexed, question, value, unit):
     a = indexed[2].answer(question)

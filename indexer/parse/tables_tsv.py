@@ -157,8 +157,30 @@ class _Header:
     numeric_start: int
 
 
+def _one_row_sides(roots: list[_Label]) -> _Header | None:
+    """A two-sided table with one header row: "收入 | 本年预算数 | 支出 | 本年预算数" — each side's
+    label column is headed by the side itself, its amounts by the words after it."""
+    if len(roots) < 4 or any(r.children or r.pos is None for r in roots):
+        return None
+    starts = [k for k, r in enumerate(roots) if r.text.startswith(_SIDES)]
+    if len(starts) != 2 or starts[0] != 0 or not roots[0].text.startswith(_SIDES[0]) \
+            or not roots[starts[1]].text.startswith(_SIDES[1]) or starts[1] < 2:
+        return None
+    text, columns, sides = {}, {}, {}
+    for side, (a, b) in zip(_SIDES, ((0, starts[1]), (starts[1], len(roots)))):
+        text[roots[a].pos] = f"{side}/项目"
+        sides[roots[a].pos] = side
+        for label in roots[a + 1:b]:
+            columns[label.pos] = f"{side}/{label.text}"
+            sides[label.pos] = side
+    return _Header(columns, text, sides, roots[1].pos)  # type: ignore[arg-type]
+
+
 def _layout(roots: list[_Label]) -> _Header:
     """Give every leaf a data position: its own if the positions are consistent, else in order."""
+    one_row = _one_row_sides(roots)
+    if one_row is not None:
+        return one_row
     leaves = _leaves(roots)
     positions = [leaf.pos for leaf in leaves]
     consistent = all(p is not None for p in positions) and all(

@@ -58,7 +58,9 @@ def page_artefacts(lines: list[str], tables: list[tuple[int, int]] = ()) -> set[
     for m in markers:
         if not m.explicit and not in_table[m.line] and _breaks_sentence(texts, m.line):
             found.add(m.line)
-    return found | _running_headers(texts, found)
+    # a table's rows are no running header, however often a header row repeats near a break
+    prose = [t if "\t" not in line else "" for t, line in zip(texts, lines)]
+    return found | _running_headers(prose, found)
 
 
 def without_page_artefacts(lines: list[str], tables: list[tuple[int, int]] = ()) -> list[str]:

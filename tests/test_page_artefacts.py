@@ -98,3 +98,10 @@ def test_questions_on_the_flattened_disclosure(engine, question, value, unit):
     a = engine.answer(question)
     assert a.value == pytest.approx(value, abs=0.01) and a.unit == unit, a.answer
     assert a.citations and all("东山县档案馆" in c.department for c in a.citations)
+
+
+def test_a_table_header_repeated_near_page_breaks_stays():
+    header = "类\t款\t项\t工资福利支出\t商品和服务支出"
+    text = ["正文。", header, "201\t03\t01\t5.00\t1.00", "- 1 -", "正文。", "正文。", "正文。", header,
+            "201\t03\t02\t6.00\t2.00", "- 2 -"]
+    assert page_artefacts(text) == {3, 9}

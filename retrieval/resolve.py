@@ -107,7 +107,8 @@ def _parse(name: str) -> _Dept:
     rest = next((name[len(p):] for p in _PARTY if name.startswith(p)), name)
     while m := _REGION.match(rest):
         # a conjunction means the body has started (住房和城乡建设局 is no place)
-        if re.search("[和与及、]", m.group(1)) or m.end() == len(rest):
+        # (a place may begin or end with 和: 和平区, 永和县)
+        if re.search("[和与及、]", m.group(1)[1:-1]) or m.end() == len(rest):
             break
         regions.append((m.group(1), m.group(2)))
         rest = rest[m.end():]
@@ -165,6 +166,8 @@ def _body_aliases(body: str, home_level: str) -> dict[str, int]:
         # compound bodies are abbreviated by one character per part: 政务服务+大数据 → 政数
         heads = [re.sub(f"^(?:{'|'.join(_MODIFIERS)})", "", p) or p for p in parts]
         variants.add("".join(h[0] for h in heads))
+        # a later part of two words may be named by its second (住房和城乡建设局 → 住建局)
+        variants.add(heads[0][0] + "".join(h[2] if len(h) == 4 else h[0] for h in heads[1:]))
     # two words, by the first character of each: 政策研究室 → 政研室, 城市管理局 → 城管局,
     # 卫生健康委员会 → 卫健委
     names_extra = {}

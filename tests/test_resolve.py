@@ -224,3 +224,17 @@ def test_a_party_office_keeps_its_region():
     assert {"市委政研室", "梧州市委政研室", "政策研究室"} <= aliases
     found = Catalog(documents({**OTHERS, **CORPUS})).resolve("洛阳市委政研室的预算")
     assert not found.documents  # 洛阳 has no 政研室 in the store
+
+
+@pytest.mark.parametrize("question, department", [
+    ("和平区政府办一年花多少钱", "沈阳市和平区人民政府办公室"),  # a place beginning with 和
+    ("永和县财政局项目支出", "临汾市永和县财政局"),              # … or ending with it
+    ("梧州市住建局的预算", "梧州市住房和城乡建设局"),            # 城乡建设 named by 建
+    ("人社局的三公经费", "梧州市人力资源和社会保障局"),
+    ("洛阳市西工区人民政府办公室2025年支出总计多少", XIGONG_GOV),
+])
+def test_places_and_compound_bodies_of_other_publishers(question, department):
+    more = {"沈阳市和平区人民政府办公室": 2024, "临汾市永和县财政局": 2024, "梧州市住房和城乡建设局": 2024,
+            "梧州市人力资源和社会保障局": 2024}
+    found = Catalog(documents({**CORPUS, **more})).resolve(question)
+    assert [d.department for d in found.documents] == [department] and not found.ambiguous

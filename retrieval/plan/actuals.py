@@ -48,12 +48,12 @@ def _inside(inner: tuple[int, int], outer: tuple[int, int]) -> bool:
 
 
 def _named_rows(ctx: Context, src: Source) -> list[tuple[str, RowRef, float, tuple[int, int]]]:
-    """Rows the question names: linked rows, and items printed as a row "X合计"."""
+    """Rows the question names: linked rows, and the rows of the items it names (rows_of_item)."""
     out = [(e.key, e.ref, score, span) for e, score, span, _ in _rows_for(ctx, src, tables_named(ctx, src))]
     for item in distinct(find_items(ctx, src)):
         if item.score < 0.8:  # a lexicon term for plain words counts
             continue
-        for ref in src.facts.find_rows(item.name) + src.facts.find_rows(item.name + "合计"):
+        for ref in src.facts.rows_of_item(item.name):
             out.append((f"row:{ref.table.table_id}:{ref.row.index}", ref, item.score, (item.start, item.end)))
     return out
 

@@ -35,11 +35,6 @@ def _operations() -> list[dict]:
     return vocabulary()["column_families"]["operations"]
 
 
-def words(family: str) -> str:
-    """How the answer names a family: 决算数, 调整后预算数, 年初预算数."""
-    return next(f["words"] for f in _families() if f["name"] == family)
-
-
 def family_of(column: str) -> str | None:
     """The family of a column path, read from its segments top down ("决算数/基本支出" → actual)."""
     for segment in column.split("/"):

@@ -179,8 +179,8 @@ def _figures(sentence: str) -> list[_Figure]:
         value = float(m.group("num").replace(",", ""))
         verb = _last_change_verb(head)
         if m.group("money"):
-            amount = round(to_wan(value, m.group("money").replace("万", "万元") if m.group("money") == "万"
-                                  else m.group("money")), 6)
+            money = m.group("money")
+            amount = round(to_wan(value, "万元" if money == "万" else money), 6)
             if verb:
                 out.append(_Figure("change_amount", amount, "万元", text, m.start(),
                                    head[: verb.start()], direction=_direction(verb.group())))

@@ -1,5 +1,7 @@
 # `make run`: set up if needed, index data/ into the default store, serve the chat on 127.0.0.1:8501.
-# `make test`: set up if needed (with Chromium for the browser test), run the whole test suite.
+# `make run-shared`: the same with PostgreSQL and a Chroma server, two chats on 8501 and 8502.
+# `make test`: set up if needed (with Chromium for the browser test, PostgreSQL for the store
+# tests), run the whole test suite.
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -9,7 +11,7 @@ PORT   ?= 8501
 
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser run test bench clean
+.PHONY: setup browser postgres run run-shared test bench clean
 
 setup: $(VENV)/.installed $(MODEL)/.complete
 
@@ -34,12 +36,26 @@ $(VENV)/.browser: $(VENV)/.installed
 			apt-get install -y chromium fonts-noto-cjk; fi
 	touch $@
 
+# the store tests run on PostgreSQL too: tests/servers.py starts a throwaway cluster with Debian's
+# initdb/pg_ctl (as the postgres user under root), so only the package is needed, no running server
+postgres: $(VENV)/.postgres
+$(VENV)/.postgres: $(VENV)/.installed
+	@if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive \
+			apt-get install -y postgresql; fi
+	touch $@
+
 run: setup
 	$(BIN)/budgetqa index data --store $(STORE)
 	BUDGETQA_STORE=$(STORE) $(BIN)/streamlit run app.py --server.headless true \
 		--server.address 127.0.0.1 --server.port $(PORT) --browser.gatherUsageStats false
 
-test: setup $(VENV)/.browser
+# two chat servers (8501, 8502) over one PostgreSQL cluster ($(STORE)-pg, port 5433), one Chroma
+# server and one store, as deploy/docker-compose.yml runs them, but here and without docker
+run-shared: setup $(VENV)/.postgres
+	bash deploy/run_shared.sh $(STORE)
+
+test: setup $(VENV)/.browser $(VENV)/.postgres
 	BUDGETQA_MODEL_DIR=$(CURDIR)/$(MODEL) $(BIN)/python -m pytest
 
 bench: setup

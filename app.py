@@ -82,7 +82,7 @@ def load_embedder(model: str, batch_size: int) -> LazyEmbeddings:
 
 @st.cache_resource(show_spinner=False)
 def conversation_store(store_path: str, _settings: Settings):
-    """One writable connection per process for the conversations (ui.conversations locks writes)."""
+    """The store's database for the conversations, opened once per process to write."""
     return store.connect(_settings.database, writable=True)
 
 
@@ -119,7 +119,7 @@ def label_of(doc: Document, names: dict[str, str] | None = None) -> str:
 
 def saved(settings: Settings):
     """The connection conversations are saved to, or None: a read-only store keeps them in the page."""
-    if read_only(settings) or not settings.database.exists():
+    if read_only(settings) or not store.exists(settings.database):
         return None
     return conversation_store(str(settings.store), settings)
 

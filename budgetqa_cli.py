@@ -34,7 +34,7 @@ def settings_for(store_dir: Path | None) -> Settings:
 
 def open_store(settings: Settings, must_exist: bool = True, writable: bool | None = None):
     """The store's connection (read-only where it cannot be written), or a one-line error."""
-    if must_exist and not settings.database.exists():
+    if must_exist and not store.exists(settings.database):
         errors.print(f"[red]error:[/red] no store at {_name(settings.store)}: run `budgetqa index PATH` first")
         raise typer.Exit(1)
     try:
@@ -44,7 +44,8 @@ def open_store(settings: Settings, must_exist: bool = True, writable: bool | Non
         raise typer.Exit(1) from None
     except Exception as error:  # a corrupt or foreign file where the store should be, a full disk
         why = describe(error) or shown(error)
-        errors.print(f"[red]error:[/red] cannot open the store {_name(settings.database)}: {escape(why)}",
+        where = store.database.shown_url(settings.database) if store.is_url(settings.database) else settings.database
+        errors.print(f"[red]error:[/red] cannot open the store {_name(where)}: {escape(why)}",
                      highlight=False)
         raise typer.Exit(1) from None
 
@@ -91,7 +92,7 @@ def index(
             raise
         typer.echo(f"error     cannot open {shown(settings.chroma_dir)}: {why}", err=True)
         raise typer.Exit(1) from None
-    indexer = Indexer(conn, vectors, settings.bm25_dir)
+    indexer = Indexer(conn, vectors, settings.keywords)
     files = expand_paths(paths)
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -370,7 +371,7 @@ def serve(
         "--workers", help="worker processes over the one store, each with its own engine")] = 1,
 ) -> None:
     """Serve answers as an HTTP JSON API: POST /ask {question, doc_ids?, history?} (the contract of
-    `ask --json`), GET /health, GET /documents."""
+    `ask --json`), GET /health, GET /documents, POST /documents {file_name, content_base64}."""
     from retrieval.serve import run
 
     if workers < 1:

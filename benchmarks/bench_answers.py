@@ -38,7 +38,7 @@ def main() -> None:
         settings = Settings(store=Path(tmp) / "store")
         embedder = LazyEmbeddings(settings.embedding_model, settings.embedding_batch_size)
         vectors = VectorIndex(chroma_client(settings), settings.collection, embedder)
-        Indexer(store.connect(settings.database), vectors, settings.bm25_dir).index([ROOT / "data"])
+        Indexer(store.connect(settings.database), vectors, settings.keywords).index([ROOT / "data"])
         engine = open_engine(settings)
         for q in questions:  # warm-up: model loaded, caches filled
             engine.answer(q)

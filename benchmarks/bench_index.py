@@ -42,7 +42,7 @@ def main() -> None:
         def run() -> list:
             conn = store.connect(settings.database)
             vectors = VectorIndex(chroma_client(settings), settings.collection, embedder)
-            return Indexer(conn, vectors, settings.bm25_dir).index([data])
+            return Indexer(conn, vectors, settings.keywords).index([data])
 
         scratch, results = timed(run)
         unchanged, again = timed(run)

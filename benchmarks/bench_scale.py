@@ -102,7 +102,7 @@ def generated(sources: list[tuple[str, int, str]], i: int) -> tuple[str, str]:
 
 def indexer_for(settings: Settings, embedder: Embeddings) -> Indexer:
     vectors = VectorIndex(chroma_client(settings), settings.collection, embedder)
-    return Indexer(store.connect(settings.database), vectors, settings.bm25_dir)
+    return Indexer(store.connect(settings.database), vectors, settings.keywords)
 
 
 def size_mb(folder: Path) -> float:

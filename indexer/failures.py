@@ -73,6 +73,8 @@ def failure_errno(error: BaseException) -> int | None:
     """The errno behind a failed file operation, or None when the error is not one."""
     if isinstance(error, OSError):
         return error.errno
+    # SQLAlchemy wraps the driver's error: the driver's is the one that says why
+    error = getattr(error, "orig", None) or error
     # only the layers that write files: any other exception is a bug and keeps its traceback
     if not isinstance(error, sqlite3.Error) and not type(error).__module__.startswith("chromadb"):
         return None

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import logging
 import shutil
-import sqlite3
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from indexer import store
-from indexer.search.bm25 import LEGACY_FILE, REGISTRY, BM25Index, OldLayout
+from indexer.store import Database
+from indexer.search.bm25 import LEGACY_FILE, BM25Index, OldLayout
 from indexer.search.chunks import build_chunks
-from indexer.search.state import DENSE, READY, document_words, search_states
+from indexer.search.state import DENSE, READY
 from indexer.failures import StoreWriteError, describe, shown, writing
 from indexer.parse.indicators import parse_indicator_tables
 from indexer.parse.layout import clean_title, find_tables, listed_tables
@@ -183,7 +183,7 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 class Indexer:
     """Indexes files into the fact store and the search indexes of one store directory."""
 
-    def __init__(self, conn: sqlite3.Connection, vectors: VectorIndex, bm25_dir: Path) -> None:
+    def __init__(self, conn: Database, vectors: VectorIndex, bm25_dir: Path | str) -> None:
         self.conn = conn
         self.vectors = vectors
         self.bm25_dir = bm25_dir
@@ -198,9 +198,9 @@ class Indexer:
         if self._keywords is None:
             with writing(self.bm25_dir):
                 try:
-                    fresh = not (self.bm25_dir / REGISTRY).exists()
+                    fresh = not BM25Index.exists(self.bm25_dir)
                     self._keywords = BM25Index.open(self.bm25_dir)
-                    if fresh and search_states(self.conn):  # the folder was deleted by hand
+                    if fresh and store.search_states(self.conn):  # the folder was deleted by hand
                         log.warning("note: the keyword index at %s is missing; it is rebuilt",
                                     shown(self.bm25_dir))
                         self._register_chroma(self._keywords)
@@ -273,7 +273,7 @@ class Indexer:
             result.doc_id = newer.doc_id
             result.warnings = [f"未收录：已收录的 {newer.file_name} 是同一部门、年度的{newer.kind}的较新版本"]
             return result
-        database = store.database_path(self.conn)
+        database = self.conn.location
         with writing(database):
             store.replace_document(self.conn, parsed, replaces=old)
         # only what the search indexes may hold is deleted from Chroma: a new document costs no
@@ -319,7 +319,7 @@ class Indexer:
         remove what the fact store no longer has, give Chroma the chunks of documents it lacks,
         and write the keyword segments not yet written. Returns whether anything was done."""
         keywords = self.keywords
-        states = search_states(self.conn)
+        states = store.search_states(self.conn)
         orphans = sorted(set(keywords.registered()) - set(states))
         if orphans:
             with writing(self.vectors.location):
@@ -335,21 +335,21 @@ class Indexer:
                 if doc_id in held:  # a killed run may have left some of its chunks
                     self.vectors.delete_documents([doc_id])
                 self.vectors.add(store.chunks(self.conn, doc_id))
-            with writing(store.database_path(self.conn)):
+            with writing(self.conn.location):
                 store.set_search_state(self.conn, doc_id, DENSE)
             states[doc_id] = DENSE
         written = keywords.registered()
         lost = set(keywords.missing())
         todo = sorted(d for d, state in states.items() if state != READY or not written.get(d) or d in lost)
         if todo:
-            words = {d: document_words(self.conn, d) for d in todo}
+            words = {d: store.document_words(self.conn, d) for d in todo}
             # one dictionary for the run: every file's labels stay whole in every segment
             keywords.tokenizer.add(w for found in words.values() for w in found)
             for doc_id in todo:
                 with writing(self.bm25_dir):
                     keywords.add(doc_id, store.chunks(self.conn, doc_id), words[doc_id])
                 if states[doc_id] != READY:
-                    with writing(store.database_path(self.conn)):
+                    with writing(self.conn.location):
                         store.set_search_state(self.conn, doc_id, READY)
         if orphans or todo:
             keywords.sweep()

@@ -16,6 +16,9 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BUDGETQA_", extra="ignore")
 
     store: Path = Path("budgetqa_store")
+    # the fact store on a database server (postgresql+psycopg://user:pw@host:5432/db) instead of
+    # the SQLite file in the store folder; the keyword index then lives there too
+    database_url: str | None = None
     # a local sentence-transformers folder (built at set-up) or, where a hub is reachable,
     # a hub name such as "intfloat/multilingual-e5-small"
     embedding_model: str = str(DEFAULT_MODEL_DIR)
@@ -33,8 +36,9 @@ class Settings(BaseSettings):
     llm_retries: int = 1
 
     @property
-    def database(self) -> Path:
-        return self.store / "facts.sqlite"
+    def database(self) -> Path | str:
+        """The fact store's database: the server's URL, or the SQLite file in the store folder."""
+        return self.database_url or self.store / "facts.sqlite"
 
     @property
     def chroma_dir(self) -> Path:
@@ -43,3 +47,8 @@ class Settings(BaseSettings):
     @property
     def bm25_dir(self) -> Path:
         return self.store / "bm25"
+
+    @property
+    def keywords(self) -> Path | str:
+        """Where the keyword index lives: the database server's, else the store folder's."""
+        return self.database_url or self.bm25_dir

@@ -159,7 +159,7 @@ def _index_into(target: Path, data: bytes, settings: Settings, embedder, chunks:
                 embedder, lambda n: progress(0.15 + 0.75 * min(n / max(chunks, 1), 1.0),
                                              f"建立检索索引 {min(n, chunks)}/{chunks}…"))
             vectors = VectorIndex(chroma_client(settings), settings.collection, report)
-            result = Indexer(conn, vectors, settings.bm25_dir).index([target])[0]
+            result = Indexer(conn, vectors, settings.keywords).index([target])[0]
             # failed, or the same content already stored from another path: keep no copy
             if result.status == "failed" or not store.documents_at_path(conn, str(target.resolve())):
                 _restore(target, previous)

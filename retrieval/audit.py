@@ -8,10 +8,10 @@ the rounding of the written figures are not findings at all.
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
 
 from indexer import store
+from indexer.store import Database
 from retrieval import audit_indicators, audit_tables, audit_text
 from retrieval.audit_base import DocView, Finding
 
@@ -41,7 +41,7 @@ CHECKS: dict[str, Check] = {
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 
 
-def audit_document(conn: sqlite3.Connection, doc_id: str) -> list[Finding]:
+def audit_document(conn: Database, doc_id: str) -> list[Finding]:
     """Run every check on one stored document.
 
     Args:
@@ -57,7 +57,7 @@ def audit_document(conn: sqlite3.Connection, doc_id: str) -> list[Finding]:
                                            min((c.line or 0 for c in f.citations), default=0)))
 
 
-def audit_all(conn: sqlite3.Connection) -> list[Finding]:
+def audit_all(conn: Database) -> list[Finding]:
     """Run every check on every stored document.
 
     Args:

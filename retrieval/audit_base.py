@@ -8,13 +8,13 @@ citations built from the records' own source fields, and tolerances from the wri
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from indexer import store
+from indexer.store import Database
 from indexer.records import Cell, Document, Indicator, NarrativeFact, Row, Section, Table
 from indexer.text import normalise, squeeze
 from retrieval.records import Citation
@@ -124,7 +124,7 @@ class DocView:
     _roles: dict[str, list[Table]] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, conn: sqlite3.Connection, doc_id: str) -> DocView:
+    def load(cls, conn: Database, doc_id: str) -> DocView:
         document = next(d for d in store.documents(conn) if d.doc_id == doc_id)
         return cls(document, store.tables(conn, doc_id), store.facts(conn, doc_id),
                    store.indicators(conn, doc_id), store.sections(conn, doc_id))

@@ -7,12 +7,13 @@ not hold the answer, the Answer says so (answerable false, no number) and names 
 from __future__ import annotations
 
 import re
-import sqlite3
 from collections.abc import Callable
+from threading import Lock
 
 from indexer import store
+from indexer.store import Database
 from indexer.records import Document
-from retrieval import answers, claims
+from retrieval import answers, caches, claims
 from retrieval.compare import compare
 from retrieval.compose import refusal, who
 from retrieval.coverage import uncovered_words
@@ -72,16 +73,37 @@ HANDLERS: list[tuple[str, Handler]] = [
 class Engine:
     """Answers questions from one store. Built once; answering is thread-safe for reads."""
 
-    def __init__(self, conn: sqlite3.Connection, search: HybridSearch | None,
-                 audit: Callable[[sqlite3.Connection, str], list] | None = None) -> None:
+    def __init__(self, conn: Database, search: HybridSearch | None,
+                 audit: Callable[[Database, str], list] | None = None) -> None:
         self.conn = conn
         self.search = search
         self.audit = audit
+        self._sync_lock = Lock()
+        self.revision = store.revision(conn)
         self.documents: list[Document] = store.documents(conn)
         self.catalog = Catalog(self.documents, unit_names(conn))
         self._facts: dict[str, DocFacts] = {}
         self._findings: dict[str, list] = {}
         self._entities: dict[str, EntityIndex] = {}
+
+    def sync(self) -> bool:
+        """See the store's documents as they are now: another process (an upload through another
+        app or API worker) may have changed them. One row is read when nothing changed.
+        Returns whether the documents changed."""
+        now = store.revision(self.conn)
+        if now == self.revision:
+            return False
+        with self._sync_lock:
+            if now == self.revision:
+                return False
+            documents = store.documents(self.conn)
+            self.catalog = Catalog(documents, unit_names(self.conn))
+            self.documents = documents
+            if self.search is not None:
+                self.search.bm25.refresh()
+            caches.retain(documents)  # documents replaced or deleted leave the caches
+            self.revision = now
+        return True
 
     def facts(self, doc_id: str) -> DocFacts:
         if doc_id not in self._facts:
@@ -111,6 +133,7 @@ class Engine:
             raise QuestionError("问题为空：请输入一个关于部门预算的问题。")
         if len(text) > MAX_QUESTION:
             raise QuestionError(f"问题过长（{len(text)}字，上限{MAX_QUESTION}字）：请缩短后再问。")
+        self.sync()
         asked = text
         if history:
             asked = standalone(text, history, self.catalog) or text

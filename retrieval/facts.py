@@ -4,11 +4,11 @@ narrative figures and indicators, each turned into a cited Figure."""
 from __future__ import annotations
 
 import re
-import sqlite3
 from dataclasses import dataclass
 from functools import cached_property
 
 from indexer import store
+from indexer.store import Database
 from indexer.records import Cell, Chunk, Document, Indicator, NarrativeFact, Row, Section, Table
 from indexer.text import normalise, squeeze
 from retrieval.records import Citation, Figure
@@ -67,7 +67,7 @@ class Project:
 class DocFacts:
     """All figures of one document, loaded once from the store."""
 
-    def __init__(self, conn: sqlite3.Connection, document: Document) -> None:
+    def __init__(self, conn: Database, document: Document) -> None:
         self.conn = conn
         self.document = document
 
@@ -228,13 +228,10 @@ class DocFacts:
                       citation=self.cite_fact(fact))
 
 
-def unit_names(conn: sqlite3.Connection) -> dict[str, list[str]]:
+def unit_names(conn: Database) -> dict[str, list[str]]:
     """Department → the names of the budget units its tables list (rows coded 单位)."""
-    rows = conn.execute(
-        "SELECT DISTINCT d.department, r.label FROM rows r JOIN documents d ON d.doc_id = r.doc_id "
-        "WHERE r.code_kind = '单位'").fetchall()
     out: dict[str, list[str]] = {}
-    for department, label in rows:
+    for department, label in store.unit_labels(conn):
         name = plain_label(label)
         if name and name != department:
             out.setdefault(department, []).append(name)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import math
 import re
-import sqlite3
 from collections import OrderedDict
 from pathlib import Path
 from threading import Lock
 
 from indexer import store
+from indexer.store import Database
 from indexer.search.bm25 import BM25Index
 from indexer.read.load import UnreadableFile, read_source
 from indexer.records import Chunk, Document, Section
@@ -78,7 +78,7 @@ class Quote(Record):
 class HybridSearch:
     """BM25 and dense search over the chunks, restricted to documents and fused by rank."""
 
-    def __init__(self, conn: sqlite3.Connection, vectors: VectorIndex, bm25: BM25Index) -> None:
+    def __init__(self, conn: Database, vectors: VectorIndex, bm25: BM25Index) -> None:
         self.conn, self.vectors, self.bm25 = conn, vectors, bm25
         # doc_id → its chunks by id; a document's chunks never change under its id
         self._chunks: OrderedDict[str, dict[str, Chunk]] = OrderedDict()
@@ -263,7 +263,7 @@ def _sentences(chunk_text: str) -> list[tuple[int, str]]:
     return out
 
 
-def _source_lines(conn: sqlite3.Connection, doc_id: str) -> tuple[str, ...] | None:
+def _source_lines(conn: Database, doc_id: str) -> tuple[str, ...] | None:
     """The original lines, if the file is still there with the content that was indexed."""
     document = store.find_document(conn, doc_id)
     if document is None or document.doc_id != doc_id:

@@ -4,14 +4,20 @@
                      → the answer contract of `budgetqa ask --json` (Answer.contract())
     GET  /health     → {"status": "ok", "documents": n}
     GET  /documents  → the indexed documents
+    POST /documents  {"file_name": "...", "content_base64": "..."} → the upload's outcome
+                     (indexed, unchanged or rejected, with the message the app shows)
 
-Each worker process opens the store for reading and loads its own engine once, at start-up
-(the embedding model on the first text search). With a chat model configured the answers are
-reworded by it, numbers checked, exactly as `ask` does.
+Each worker process opens the store and loads its own engine once, at start-up (the embedding
+model on the first text search). Before each answer the engine checks the store's revision, so
+a document another worker or app process indexed is answerable at once (`Engine.sync`). With a
+chat model configured the answers are reworded by it, numbers checked, exactly as `ask` does.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import dataclasses
 import os
 from contextlib import asynccontextmanager
 from typing import Any
@@ -22,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from indexer.settings import Settings
 
 MAX_HISTORY = 20  # turns of a conversation read for a follow-up
+MAX_UPLOAD_BASE64 = 4 * 50 * 1024 * 1024 // 3  # a 50 MB file, as the app's uploader allows
 WORKER_PING_TIMEOUT = 120  # seconds a busy worker may take to answer the supervisor's ping
 
 
@@ -33,6 +40,15 @@ class AskRequest(BaseModel):
     question: str
     doc_ids: list[str] | None = None
     history: list[tuple[str, str]] | list[str] = Field(default_factory=list, max_length=MAX_HISTORY)
+
+
+class UploadRequest(BaseModel):
+    """One file to index, as the app's uploader takes it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    file_name: str = Field(min_length=1, max_length=255)
+    content_base64: str = Field(max_length=MAX_UPLOAD_BASE64)
 
 
 class Responder:
@@ -72,6 +88,20 @@ def create_app(settings: Settings) -> FastAPI:
             return state["responder"].answer(request)
         except QuestionError as error:
             raise HTTPException(status_code=422, detail=str(error)) from None
+
+    @api.post("/documents")
+    def upload(request: UploadRequest) -> dict[str, Any]:
+        from indexer.uploads import index_upload
+
+        try:
+            data = base64.b64decode(request.content_base64, validate=True)
+        except (binascii.Error, ValueError):  # not base64, or not ASCII at all
+            raise HTTPException(status_code=422, detail="content_base64 is not base64") from None
+        engine = state["responder"].engine
+        embedder = getattr(getattr(engine.search, "vectors", None), "embedder", None)
+        outcome = index_upload(request.file_name, data, settings, embedder)
+        engine.sync()
+        return dataclasses.asdict(outcome)
 
     @api.get("/health")
     def health() -> dict[str, Any]:

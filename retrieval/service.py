@@ -7,7 +7,6 @@ import logging
 
 from indexer import store
 from indexer.search.bm25 import BM25Index, OldLayout
-from indexer.search.state import document_words
 from indexer.failures import shown
 from indexer.settings import Settings
 from indexer.search.vectors import LazyEmbeddings, NoDenseSearch, VectorIndex, chroma_client
@@ -29,7 +28,7 @@ def open_engine(settings: Settings) -> Engine:
     A store this process cannot write is opened read-only; when Chroma then cannot open it
     (it writes on open), answers use BM25 alone and a one-line warning says so.
     """
-    if not settings.database.exists():
+    if not store.exists(settings.database):
         raise StoreMissing(f"no store at {shown(settings.store)}: run `budgetqa index PATH` first")
     conn = store.connect(settings.database)
     if not store.documents(conn):
@@ -44,11 +43,11 @@ def _keywords(settings: Settings, conn) -> BM25Index:
     """The keyword index; one of an earlier version's layout is built in memory for this process
     (answering never writes the store) until `budgetqa index` converts it."""
     try:
-        return BM25Index.load(settings.bm25_dir)
+        return BM25Index.load(settings.keywords)
     except OldLayout:
         log.warning("note: the keyword index at %s has the layout of an earlier version; it is built in"
-                    " memory for now: run `budgetqa index` to convert it", shown(settings.bm25_dir))
-    words = [w for d in store.documents(conn) for w in document_words(conn, d.doc_id)]
+                    " memory for now: run `budgetqa index` to convert it", shown(settings.keywords))
+    words = [w for d in store.documents(conn) for w in store.document_words(conn, d.doc_id)]
     return BM25Index.build(store.chunks(conn), words)
 
 

@@ -7,9 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from langchain_core.embeddings import Embeddings
+
 from indexer import store
 from indexer.settings import DEFAULT_MODEL_DIR, Settings
 from indexer.search.vectors import LazyEmbeddings, VectorIndex, chroma_client
+
+# throwaway PostgreSQL and Chroma servers for the tests of a shared deployment
+pytest_plugins = ["tests.servers"]
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
@@ -67,7 +72,7 @@ def corpus_conn(corpus_index):
 
 
 def doc_id_of(conn, file_name: str) -> str:
-    row = conn.execute("SELECT doc_id FROM documents WHERE file_name = ?", (file_name,)).fetchone()
+    row = conn.one("SELECT doc_id FROM documents WHERE file_name = :f", f=file_name)
     assert row, f"{file_name} not indexed"
     return row["doc_id"]
 
@@ -83,3 +88,43 @@ def corpus_engine(corpus_index):
     indexer, settings, _ = corpus_index
     search = HybridSearch(indexer.conn, indexer.vectors, BM25Index.load(settings.bm25_dir))
     return Engine(indexer.conn, search, audit=audit_document)
+
+
+# ---- a shared deployment: PostgreSQL + a Chroma server (tests/servers.py) ------------------------
+
+
+class KnownEmbeddings(Embeddings):
+    """The real model's vectors, taken from texts embedded before when known."""
+
+    def __init__(self, known: dict[str, list[float]], model: Embeddings) -> None:
+        self.known, self.model, self.computed = known, model, 0
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        missing = [t for t in texts if t not in self.known]
+        if missing:
+            self.computed += len(missing)
+            self.known.update(zip(missing, self.model.embed_documents(missing)))
+        return [self.known[t] for t in texts]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.model.embed_query(text)
+
+
+@pytest.fixture(scope="session")
+def known_embeddings(corpus_index, embedder) -> KnownEmbeddings:
+    held = corpus_index[0].vectors.store.get(include=["embeddings", "documents"])
+    known = {t: [float(x) for x in e] for t, e in zip(held["documents"], held["embeddings"])}
+    return KnownEmbeddings(known, embedder)
+
+
+def server_settings(postgres_server, chroma_server, name: str, store_dir: Path, model: str) -> Settings:
+    return Settings(store=store_dir, database_url=postgres_server.create_database(name),
+                    chroma_host=chroma_server.host, chroma_port=chroma_server.port,
+                    collection=f"{name}-chunks", embedding_model=model)
+
+
+def server_indexer(settings: Settings, embeddings: Embeddings):
+    from indexer.pipeline import Indexer
+
+    vectors = VectorIndex(chroma_client(settings), settings.collection, embeddings)
+    return Indexer(store.connect(settings.database, writable=True), vectors, settings.keywords)

@@ -44,7 +44,7 @@ def test_conversations_are_listed_newest_first_and_deleted(tmp_path):
     assert len(listed[0].title) == conversations.TITLE_CHARS and listed[0].title.endswith("…")
     conversations.delete(conn, "new")
     assert [c.conversation_id for c in conversations.list_conversations(conn)] == ["old"]
-    assert conn.execute("SELECT count(*) FROM turns WHERE conversation_id = 'new'").fetchone()[0] == 0
+    assert conn.scalar("SELECT count(*) FROM turns WHERE conversation_id = 'new'") == 0
 
 
 def test_a_conversation_is_saved_and_reopened_after_a_reload(corpus_app):

@@ -48,11 +48,11 @@ def test_a_read_only_store_disables_uploads_and_keeps_chats_in_the_page(corpus_i
     monkeypatch.setenv("BUDGETQA_EMBEDDING_MODEL", str(model_dir))
     monkeypatch.setattr(store, "is_read_only", lambda path: True)  # root may write anywhere
     conn = corpus_index[0].conn
-    before = conn.execute("SELECT count(*) FROM turns").fetchone()[0]
+    before = conn.scalar("SELECT count(*) FROM turns")
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not at.sidebar.get("file_uploader")
     assert "资料库是只读的，上传已停用" in texts(at.sidebar)
     assert "对话只保存在当前页面" in texts(at.sidebar)
     reply = last_reply(ask(at, "瀍河区审批局2025年的行政单位医疗预算是多少？"))
     assert [m.value for m in reply.get("metric")] == ["15.58 万元"]
-    assert conn.execute("SELECT count(*) FROM turns").fetchone()[0] == before and "c" not in at.query_params
+    assert conn.scalar("SELECT count(*) FROM turns") == before and "c" not in at.query_params

@@ -86,7 +86,7 @@ def test_search_chunks_stored_for_every_document(corpus_index):
     indexer = corpus_index[0]
     docs = {d.doc_id for d in store.documents(indexer.conn)}
     assert indexer.vectors.doc_ids() == docs
-    kinds = {r[0] for r in indexer.conn.execute("SELECT DISTINCT kind FROM chunks")}
+    kinds = {r["kind"] for r in indexer.conn.rows("SELECT DISTINCT kind FROM chunks")}
     assert kinds == {"section", "table"}
 
 

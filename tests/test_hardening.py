@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 from typer.testing import CliRunner
 
 from budgetqa_cli import app
@@ -174,8 +175,8 @@ def test_a_store_that_cannot_be_written_opens_read_only(indexed, tmp_path, monke
     real_access = os.access
     monkeypatch.setattr(os, "access", lambda p, mode, **kw: False if mode & os.W_OK else real_access(p, mode, **kw))
     conn = store.connect(store_dir / "facts.sqlite")
-    with pytest.raises(sqlite3.OperationalError, match="readonly"):
-        conn.execute("DELETE FROM documents")
+    with pytest.raises(sqlalchemy.exc.OperationalError, match="readonly"), conn.transaction() as c:
+        c.exec_driver_sql("DELETE FROM documents")
     assert {d.department for d in store.documents(conn)} >= {GOV}
     conn.close()
     listed = runner.invoke(app, ["docs", "--store", str(store_dir)])

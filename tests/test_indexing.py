@@ -24,7 +24,7 @@ def one_document(tmp_path, embedder):
 
 
 def counts(conn) -> dict[str, int]:
-    return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+    return {t: conn.scalar(f"SELECT count(*) FROM {t}")
             for t in ("documents", "budget_tables", "rows", "cells", "indicators", "facts", "chunks")}
 
 
@@ -44,7 +44,7 @@ def test_changed_file_replaces_its_records(one_document):
     assert second.status == "indexed" and second.doc_id != first.doc_id
     docs = store.documents(indexer.conn)
     assert [d.doc_id for d in docs] == [second.doc_id]
-    labels = {r[0] for r in indexer.conn.execute("SELECT label FROM rows")}
+    labels = {r["label"] for r in indexer.conn.rows("SELECT label FROM rows")}
     assert "网络使用年度租金" in labels and "网络使用年租" not in labels
     assert indexer.vectors.doc_ids() == {second.doc_id}
 
@@ -57,7 +57,7 @@ def test_failure_inside_the_transaction_keeps_the_previous_state(one_document, m
     def crash(*args, **kwargs):
         raise KeyboardInterrupt("killed while writing")
 
-    monkeypatch.setattr(store, "_insert_table", crash)
+    monkeypatch.setattr("indexer.store.records._insert_table", crash)
     with pytest.raises(KeyboardInterrupt):
         indexer.index([path])
     assert counts(indexer.conn) == before
@@ -72,7 +72,7 @@ def test_interrupted_search_update_is_repaired_on_the_next_run(one_document):
     [again] = indexer.index([path])
     assert again.status == "unchanged"
     assert indexer.vectors.doc_ids() == {first.doc_id}
-    assert indexer.conn.execute("SELECT search_state FROM documents").fetchone()[0] == "ready"
+    assert indexer.conn.scalar("SELECT search_state FROM documents") == "ready"
 
 
 def test_bad_files_fail_alone(one_document, tmp_path):
@@ -92,7 +92,8 @@ def test_bad_files_fail_alone(one_document, tmp_path):
 
 def test_store_migrations_are_numbered(tmp_path):
     conn = store.connect(tmp_path / "s.sqlite")
-    assert conn.execute("PRAGMA user_version").fetchone()[0] == len(store.MIGRATIONS)
-    conn.execute("PRAGMA user_version = 99")
+    assert conn.scalar("PRAGMA user_version") == len(store.MIGRATIONS)
+    with conn.transaction() as c:
+        c.exec_driver_sql("PRAGMA user_version = 99")
     with pytest.raises(store.StoreError, match="newer"):
         store.migrate(conn)

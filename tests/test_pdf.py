@@ -147,7 +147,7 @@ def test_folder_with_a_good_and_a_bad_pdf(tmp_path, embedder, good_pdf):
     assert results["bad.pdf"].message.startswith("truncated")
     [doc] = store.documents(indexer.conn)
     assert doc.file_name == "good.pdf" and doc.shape == "pdf" and doc.page_count == 8
-    pages = indexer.conn.execute("SELECT count(*) FROM cells WHERE page IS NULL").fetchone()[0]
+    pages = indexer.conn.scalar("SELECT count(*) FROM cells WHERE page IS NULL")
     assert pages == 0
 
 

@@ -188,7 +188,7 @@ def test_a_table_without_name_or_year_needs_the_options(tmp_path, cli_env):
     assert "只有部分表格：未见部门收支总表（部门收支预算表）" in given.stdout
     conn = store.connect(Path(store_dir) / "facts.sqlite")
     [doc] = store.documents(conn)
-    value, text, unit = conn.execute("SELECT value, text, unit FROM cells WHERE text = '469500.00'").fetchone()
+    value, text, unit = conn.one("SELECT value, text, unit FROM cells WHERE text = '469500.00'").values()
     assert (doc.department, doc.year, value, unit) == ("史志研究室", 2023, 46.95, "元")
 
 
@@ -236,10 +236,10 @@ def test_a_store_of_the_previous_schema_stays_readable(tmp_path, monkeypatch):
     conn.commit()
     conn.close()
     with monkeypatch.context() as patch:  # as another user's store (file modes do not stop root)
-        patch.setattr(store, "is_read_only", lambda p: True)
+        patch.setattr("indexer.store.database.is_read_only", lambda p: True)
         old = store.connect(path)
         assert [t.kind for t in store.tables(old, "d")] == [None]
         old.close()
     migrated = store.connect(path)
-    assert migrated.execute("PRAGMA user_version").fetchone()[0] == len(store.MIGRATIONS)
+    assert migrated.scalar("PRAGMA user_version") == len(store.MIGRATIONS)
     assert [t.title for t in store.tables(migrated, "d")] == ["部门收支预算表"]

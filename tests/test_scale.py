@@ -175,7 +175,7 @@ def test_an_interrupted_run_is_repaired_from_the_store_state(indexed, docs, chro
     assert None not in chroma_reads
     hits = indexer.vectors.search("主要职责", k=3, doc_ids=[garden])
     assert hits and "0123456789abcdef" not in BM25Index.load(settings.bm25_dir).registered()
-    assert {r[0] for r in indexer.conn.execute("SELECT search_state FROM documents")} == {"ready"}
+    assert {r["search_state"] for r in indexer.conn.rows("SELECT search_state FROM documents")} == {"ready"}
 
 
 def test_a_keyword_index_of_the_earlier_layout_is_rebuilt_with_a_message(indexed, docs, embedder, caplog):

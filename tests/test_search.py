@@ -15,7 +15,7 @@ def test_tokenizer_keeps_table_labels_whole():
 
 
 def chunk_text(conn, chunk_id: str) -> str:
-    return conn.execute("SELECT text FROM chunks WHERE chunk_id = ?", (chunk_id,)).fetchone()[0]
+    return conn.scalar("SELECT text FROM chunks WHERE chunk_id = :c", c=chunk_id)
 
 
 def test_bm25_finds_the_vehicle_paragraph(corpus_index):
@@ -32,7 +32,7 @@ def test_dense_search_finds_the_vehicle_paragraph_within_one_document(corpus_ind
     doc_id = doc_id_of(indexer.conn, CHANHE)
     hits = indexer.vectors.search("单位有几辆公务用车？", k=5, doc_ids=[doc_id])
     assert hits and all(
-        indexer.conn.execute("SELECT doc_id FROM chunks WHERE chunk_id = ?", (c,)).fetchone()[0] == doc_id
+        indexer.conn.scalar("SELECT doc_id FROM chunks WHERE chunk_id = :c", c=c) == doc_id
         for c, _ in hits
     )
     assert any("车辆" in chunk_text(indexer.conn, c) for c, _ in hits[:3])

@@ -89,7 +89,7 @@ def test_health_names_the_documents_and_two_workers_serve(server):
 def test_documents_are_listed(server, corpus_conn):
     url, _ = server
     listed = httpx.get(f"{url}/documents", timeout=30).json()
-    assert {d["doc_id"] for d in listed} == {r["doc_id"] for r in corpus_conn.execute("SELECT doc_id FROM documents")}
+    assert {d["doc_id"] for d in listed} == {r["doc_id"] for r in corpus_conn.rows("SELECT doc_id FROM documents")}
 
 
 @pytest.mark.parametrize(("question", "doc_ids", "history"), QUESTIONS)

@@ -2,7 +2,7 @@
 the tables (row labels, project and indicator names) so they stay whole words.
 
 The index is one segment per document (`segments.py`) and a small registry (`index.sqlite` in
-the index folder): which documents the search indexes may hold, each term's document frequency,
+the index folder; on a database server, the tables of its schema `bm25`, segments included): which documents the search indexes may hold, each term's document frequency,
 the chunk and token counts, and the extra dictionary words. Adding or removing a document
 writes its segment and updates the registry; no other segment is read or written. A search
 restricted to documents scores only their segments, with the statistics of the whole index, so
@@ -18,7 +18,6 @@ import logging
 import os
 import re
 import shutil
-import sqlite3
 import uuid
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -27,24 +26,30 @@ from threading import Lock
 
 import jieba
 import numpy as np
+from sqlalchemy import Connection, bindparam, text
 
 from indexer.records import Chunk
 from indexer.search.segments import Segment
+from indexer.store.database import Database, is_url, server, sqlite_file, sqlite_memory
 
 jieba.setLogLevel(logging.WARNING)
 _KEEP = re.compile(r"[\w\u4e00-\u9fff]")
 REGISTRY = "index.sqlite"
 LEGACY_FILE = "chunk_ids.json"  # the single index of earlier versions
 LOADED_SEGMENTS = 256  # segments kept in memory per process (a search over all loads the rest)
-_SCHEMA = """
+SCHEMA = "bm25"  # on a database server, the registry and segments are this schema's tables
+_LOCK_KEY = 0x626D3235  # PostgreSQL advisory lock taken while making the tables ("bm25")
+_TABLES = """
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY,
-    segment TEXT,                      -- its folder once written; NULL while being written
+    segment TEXT,                      -- its name once written, NULL while being written
     chunks INTEGER NOT NULL DEFAULT 0, tokens INTEGER NOT NULL DEFAULT 0, words TEXT NOT NULL DEFAULT ''
 );
-CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS words (word TEXT PRIMARY KEY, docs INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS terms (term TEXT PRIMARY KEY, df INTEGER NOT NULL){without_rowid};
+CREATE TABLE IF NOT EXISTS words (word TEXT PRIMARY KEY, docs INTEGER NOT NULL){without_rowid};
 """
+# segments on a server are rows, so that every process of a deployment reads the same ones
+_SEGMENTS_TABLE = "CREATE TABLE IF NOT EXISTS segments (name TEXT PRIMARY KEY, meta TEXT NOT NULL, postings BYTEA NOT NULL)"
 
 
 class OldLayout(Exception):
@@ -85,21 +90,94 @@ class Tokenizer:
         return [t.lower() for t in self._jieba.lcut_for_search(text) if _KEEP.search(t)]
 
 
-def _connect(path: Path, writable: bool) -> sqlite3.Connection:
-    if writable:
-        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False, timeout=30)
-        conn.executescript(_SCHEMA)
-    else:
-        conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, isolation_level=None,
-                               check_same_thread=False, timeout=30)
-    return conn
+class FolderSegments:
+    """Segments as folders beside the registry (a store folder on one machine)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder / "segments"
+
+    def write(self, segment: Segment) -> str:
+        name = f"{segment.doc_id}-{uuid.uuid4().hex[:8]}"
+        # written under a temporary name, then renamed: a reader never sees half a segment
+        tmp = self.folder / f".{name}"
+        try:
+            segment.save(tmp)
+            os.replace(tmp, self.folder / name)
+        except BaseException:  # a full disk: leave no half-written folder behind
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return name
+
+    def read(self, name: str) -> Segment | None:
+        try:
+            return Segment.load(self.folder / name)
+        except OSError:  # replaced meanwhile by another process: the registry names the new one
+            return None
+
+    def remove(self, name: str) -> None:
+        shutil.rmtree(self.folder / name, ignore_errors=True)
+
+    def present(self, name: str) -> bool:
+        return (self.folder / name / "postings.npz").exists()
+
+    def names(self) -> set[str]:
+        return {p.name for p in self.folder.iterdir()} if self.folder.exists() else set()
+
+
+class TableSegments:
+    """Segments as rows of the registry's database (a server every process of a deployment
+    reads): written in the same transaction as their registry row."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.pending: dict[str, Segment] = {}
+
+    def write(self, segment: Segment) -> str:
+        name = f"{segment.doc_id}-{uuid.uuid4().hex[:8]}"
+        self.pending[name] = segment  # inserted by `save_pending` in the registry's transaction
+        return name
+
+    def save_pending(self, c: Connection) -> None:
+        for name, segment in self.pending.items():
+            meta, postings = segment.to_bytes()
+            c.execute(text("INSERT INTO segments (name, meta, postings) VALUES (:n, :m, :p)"),
+                      {"n": name, "m": meta, "p": postings})
+        self.pending.clear()
+
+    def read(self, name: str) -> Segment | None:
+        row = self.db.one("SELECT meta, postings FROM segments WHERE name = :n", n=name)
+        return Segment.from_bytes(row["meta"], bytes(row["postings"])) if row else None
+
+    def remove(self, name: str) -> None:
+        with self.db.transaction() as c:
+            c.execute(text("DELETE FROM segments WHERE name = :n"), {"n": name})
+
+    def present(self, name: str) -> bool:
+        return self.db.one("SELECT name FROM segments WHERE name = :n", n=name) is not None
+
+    def names(self) -> set[str]:
+        return {r["name"] for r in self.db.rows("SELECT name FROM segments")}
+
+
+def _make_tables(db: Database) -> None:
+    with db.transaction() as c:
+        if db.dialect == "postgresql":
+            # two processes opening a new index at once: one makes the tables, the other waits
+            c.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _LOCK_KEY})
+        tables = _TABLES.format(without_rowid=" WITHOUT ROWID" if db.dialect == "sqlite" else "")
+        for statement in tables.split(";"):
+            if statement.strip():
+                c.exec_driver_sql(statement)
+        if db.dialect != "sqlite":
+            c.exec_driver_sql(_SEGMENTS_TABLE)
 
 
 class BM25Index:
     """The keyword index of a store: per-document segments and their registry."""
 
-    def __init__(self, folder: Path | None, conn: sqlite3.Connection, writable: bool) -> None:
-        self.folder, self.conn, self.writable = folder, conn, writable
+    def __init__(self, registry: Database, segments: FolderSegments | TableSegments | None,
+                 writable: bool) -> None:
+        self.db, self.segments, self.writable = registry, segments, writable
         self._lock = Lock()
         self._segments: OrderedDict[str, Segment] = OrderedDict()  # doc_id → loaded segment
         self._memory: dict[str, Segment] = {}  # segments of an index built in memory
@@ -110,30 +188,55 @@ class BM25Index:
     # ---- opening ---------------------------------------------------------------------------
 
     @classmethod
-    def open(cls, folder: Path, writable: bool = True) -> BM25Index:
-        """Open (and, writable, create) the index in `folder`.
+    def open(cls, location: Path | str, writable: bool = True) -> BM25Index:
+        """Open (and, writable, create) the index in a folder, or on a database server (URL).
 
         Raises:
             OldLayout: the folder holds the single index of an earlier version.
         """
+        if is_url(location):
+            db = server(str(location), schema=SCHEMA)
+            _make_tables(db)
+            return cls(db, TableSegments(db), writable)
+        folder = Path(location)
         if (folder / LEGACY_FILE).exists() and not (folder / REGISTRY).exists():
             raise OldLayout(f"the keyword index at {folder} has the layout of an earlier version")
         if writable:
             folder.mkdir(parents=True, exist_ok=True)
+            db = sqlite_file(folder / REGISTRY)
+            _make_tables(db)
         elif not (folder / REGISTRY).exists():
-            return cls(None, _connect(Path(":memory:"), True), False)  # nothing indexed yet
-        return cls(folder, _connect(folder / REGISTRY, writable), writable)
+            return cls._in_memory(writable=False)  # nothing indexed yet
+        else:
+            db = sqlite_file(folder / REGISTRY, read_only=True)
+        return cls(db, FolderSegments(folder), writable)
 
     @classmethod
-    def load(cls, folder: Path) -> BM25Index:
+    def _in_memory(cls, writable: bool) -> BM25Index:
+        db = sqlite_memory()
+        _make_tables(db)
+        return cls(db, None, writable)
+
+    @staticmethod
+    def exists(location: Path | str) -> bool:
+        """Whether an index was made there (a server's tables exist once opened)."""
+        if is_url(location):
+            return True
+        return (Path(location) / REGISTRY).exists()
+
+    @classmethod
+    def load(cls, location: Path | str) -> BM25Index:
         """Open for searching: read-only where this process may not write the folder."""
+        if is_url(location):
+            return cls.open(location)
+        folder = Path(location)
         writable = os.access(folder if folder.exists() else folder.parent, os.W_OK | os.X_OK)
         return cls.open(folder, writable=writable and (folder / REGISTRY).exists())
 
     @classmethod
     def build(cls, chunks: list[Chunk], words: Iterable[str]) -> BM25Index:
         """An index of these chunks in memory (one segment per document); `save` writes it."""
-        index = cls(None, _connect(Path(":memory:"), True), True)
+        index = cls._in_memory(writable=True)
         by_doc: dict[str, list[Chunk]] = {}
         for chunk in chunks:
             by_doc.setdefault(chunk.doc_id, []).append(chunk)
@@ -143,9 +246,9 @@ class BM25Index:
             index.add(doc_id, doc_chunks, words)
         return index
 
-    def save(self, folder: Path) -> None:
-        """Write every segment and the registry into `folder` (an index built in memory)."""
-        target = BM25Index.open(folder, writable=True)
+    def save(self, location: Path | str) -> None:
+        """Write every segment and the registry into a folder or server (an index built in memory)."""
+        target = BM25Index.open(location, writable=True)
         target.tokenizer.add(self.tokenizer.words)
         for doc_id in self.ready():
             target._write(self.segment(doc_id), self._doc_words(doc_id))
@@ -153,39 +256,45 @@ class BM25Index:
     # ---- the registry ----------------------------------------------------------------------
 
     def _words(self) -> list[str]:
-        with self._lock:
-            return [r[0] for r in self.conn.execute("SELECT word FROM words")]
+        return [r["word"] for r in self.db.rows("SELECT word FROM words")]
 
     def _doc_words(self, doc_id: str) -> list[str]:
-        row = self.conn.execute("SELECT words FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-        return [w for w in (row[0] if row else "").split("\n") if w]
+        row = self.db.one("SELECT words FROM documents WHERE doc_id = :d", d=doc_id)
+        return [w for w in (row["words"] if row else "").split("\n") if w]
 
     def _refresh_totals(self) -> None:
+        row = self.db.one("SELECT count(*) AS n, coalesce(sum(chunks), 0) AS chunks,"
+                          " coalesce(sum(tokens), 0) AS tokens FROM documents WHERE segment IS NOT NULL")
+        self.documents, self.chunk_count, self.token_count = int(row["n"]), int(row["chunks"]), int(row["tokens"])
+
+    def refresh(self) -> None:
+        """Read the index-wide statistics and words again, and forget the segments loaded:
+        another process may have written (a document indexed again keeps its id)."""
+        self.tokenizer.add(self._words())
+        self._refresh_totals()
         with self._lock:
-            row = self.conn.execute("SELECT count(*), coalesce(sum(chunks), 0), coalesce(sum(tokens), 0)"
-                                    " FROM documents WHERE segment IS NOT NULL").fetchone()
-        self.documents, self.chunk_count, self.token_count = row
+            self._segments.clear()
 
     def registered(self) -> dict[str, bool]:
         """Documents the search indexes may hold → whether their segment is written."""
-        with self._lock:
-            return {r[0]: r[1] is not None for r in self.conn.execute("SELECT doc_id, segment FROM documents")}
+        return {r["doc_id"]: r["segment"] is not None
+                for r in self.db.rows("SELECT doc_id, segment FROM documents")}
 
     def ready(self) -> list[str]:
-        return [d for d, done in self.registered().items() if done]
+        return sorted(d for d, done in self.registered().items() if done)
 
     def register(self, doc_id: str) -> None:
         """Note that the search indexes are about to receive this document (before Chroma does)."""
-        with self._lock:
-            self.conn.execute("INSERT OR IGNORE INTO documents (doc_id) VALUES (?)", (doc_id,))
+        with self.db.transaction() as c:
+            c.execute(text("INSERT INTO documents (doc_id) VALUES (:d) ON CONFLICT (doc_id) DO NOTHING"),
+                      {"d": doc_id})
 
     def missing(self) -> list[str]:
-        """Registered documents whose segment folder is gone (deleted by hand)."""
-        if self.folder is None:
+        """Registered documents whose segment is gone (its folder deleted by hand)."""
+        if self.segments is None:
             return []
-        with self._lock:
-            rows = self.conn.execute("SELECT doc_id, segment FROM documents WHERE segment IS NOT NULL").fetchall()
-        return [d for d, seg in rows if not (self.folder / "segments" / seg / "postings.npz").exists()]
+        rows = self.db.rows("SELECT doc_id, segment FROM documents WHERE segment IS NOT NULL")
+        return [r["doc_id"] for r in rows if not self.segments.present(r["segment"])]
 
     # ---- writing ---------------------------------------------------------------------------
 
@@ -203,82 +312,66 @@ class BM25Index:
         self._write(segment, words)
 
     def _write(self, segment: Segment, words: list[str]) -> None:
-        name = None
-        if self.folder is not None:
-            name = f"{segment.doc_id}-{uuid.uuid4().hex[:8]}"
-            # written under a temporary name, then renamed: a reader never sees half a segment
-            tmp = self.folder / "segments" / f".{name}"
-            try:
-                segment.save(tmp)
-                os.replace(tmp, self.folder / "segments" / name)
-            except BaseException:  # a full disk: leave no half-written folder behind
-                shutil.rmtree(tmp, ignore_errors=True)
-                raise
+        if self.segments is not None:
+            name = self.segments.write(segment)
         else:
+            name = "memory"
             self._memory[segment.doc_id] = segment
-        df = segment.doc_freqs()
-        with self._lock:
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                self.conn.execute(
-                    "INSERT INTO documents (doc_id, segment, chunks, tokens, words) VALUES (?,?,?,?,?)"
-                    " ON CONFLICT(doc_id) DO UPDATE SET segment = excluded.segment, chunks = excluded.chunks,"
-                    " tokens = excluded.tokens, words = excluded.words",
-                    (segment.doc_id, name or "memory", len(segment.chunk_ids), segment.tokens, "\n".join(words)))
-                self.conn.executemany(
-                    "INSERT INTO terms VALUES (?, ?) ON CONFLICT(term) DO UPDATE SET df = df + excluded.df",
-                    df.items())
-                self._words_change(words, +1)
-                self.conn.execute("COMMIT")
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
+        # sorted: two processes adding at once lock the same terms in the same order
+        df = sorted(segment.doc_freqs().items())
+        with self.db.transaction() as c:
+            if isinstance(self.segments, TableSegments):
+                self.segments.save_pending(c)
+            c.execute(text(
+                "INSERT INTO documents (doc_id, segment, chunks, tokens, words) VALUES (:d, :s, :c, :t, :w)"
+                " ON CONFLICT (doc_id) DO UPDATE SET segment = excluded.segment, chunks = excluded.chunks,"
+                " tokens = excluded.tokens, words = excluded.words"),
+                {"d": segment.doc_id, "s": name, "c": len(segment.chunk_ids), "t": segment.tokens,
+                 "w": "\n".join(words)})
+            if df:
+                c.execute(text("INSERT INTO terms (term, df) VALUES (:t, :n)"
+                               " ON CONFLICT (term) DO UPDATE SET df = terms.df + excluded.df"),
+                          [{"t": t, "n": n} for t, n in df])
+            self._words_change(c, words, +1)
         self.written.append(segment.doc_id)
         self._refresh_totals()
 
-    def _words_change(self, words: list[str], step: int) -> None:
-        self.conn.executemany(
-            "INSERT INTO words VALUES (?, ?) ON CONFLICT(word) DO UPDATE SET docs = docs + excluded.docs",
-            [(w, step) for w in words])
-        self.conn.execute("DELETE FROM words WHERE docs <= 0")
+    @staticmethod
+    def _words_change(c: Connection, words: list[str], step: int) -> None:
+        if words:
+            c.execute(text("INSERT INTO words (word, docs) VALUES (:w, :n)"
+                           " ON CONFLICT (word) DO UPDATE SET docs = words.docs + excluded.docs"),
+                      [{"w": w, "n": step} for w in sorted(words)])
+        c.execute(text("DELETE FROM words WHERE docs <= 0"))
 
     def remove(self, doc_id: str) -> None:
         """Forget a document: its statistics, words and segment."""
         segment = self._segment_or_none(doc_id)
+        row = self.db.one("SELECT segment, words FROM documents WHERE doc_id = :d", d=doc_id)
+        if row is None:
+            return
+        with self.db.transaction() as c:
+            if segment is not None:
+                c.execute(text("UPDATE terms SET df = df - :n WHERE term = :t"),
+                          [{"n": n, "t": t} for t, n in sorted(segment.doc_freqs().items())])
+                c.execute(text("DELETE FROM terms WHERE df <= 0"))
+            if row["segment"]:
+                self._words_change(c, [w for w in row["words"].split("\n") if w], -1)
+            c.execute(text("DELETE FROM documents WHERE doc_id = :d"), {"d": doc_id})
         with self._lock:
-            row = self.conn.execute("SELECT segment, words FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-            if row is None:
-                return
-            self.conn.execute("BEGIN IMMEDIATE")
-            try:
-                if segment is not None:
-                    self.conn.executemany("UPDATE terms SET df = df - ? WHERE term = ?",
-                                          [(n, t) for t, n in segment.doc_freqs().items()])
-                    self.conn.execute("DELETE FROM terms WHERE df <= 0")
-                if row[0]:
-                    self._words_change([w for w in row[1].split("\n") if w], -1)
-                self.conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))
-                self.conn.execute("COMMIT")
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
             self._segments.pop(doc_id, None)
             self._memory.pop(doc_id, None)
-        if self.folder is not None and row[0]:
-            shutil.rmtree(self.folder / "segments" / row[0], ignore_errors=True)
+        if self.segments is not None and row["segment"]:
+            self.segments.remove(row["segment"])
         self._refresh_totals()
 
     def sweep(self) -> None:
-        """Delete segment folders no registered document names (left by an interrupted run)."""
-        if self.folder is None or not (self.folder / "segments").exists():
+        """Delete segments no registered document names (left by an interrupted run)."""
+        if self.segments is None:
             return
-        with self._lock:
-            kept = {r[0] for r in self.conn.execute("SELECT segment FROM documents WHERE segment IS NOT NULL")}
-        for path in (self.folder / "segments").iterdir():
-            if path.name not in kept:
-                shutil.rmtree(path, ignore_errors=True)
+        kept = {r["segment"] for r in self.db.rows("SELECT segment FROM documents WHERE segment IS NOT NULL")}
+        for name in self.segments.names() - kept:
+            self.segments.remove(name)
 
     # ---- searching -------------------------------------------------------------------------
 
@@ -289,12 +382,11 @@ class BM25Index:
             if doc_id in self._segments:
                 self._segments.move_to_end(doc_id)
                 return self._segments[doc_id]
-            row = self.conn.execute("SELECT segment FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
-        if row is None or not row[0] or self.folder is None:
+        row = self.db.one("SELECT segment FROM documents WHERE doc_id = :d", d=doc_id)
+        if row is None or not row["segment"] or self.segments is None:
             return None
-        try:
-            segment = Segment.load(self.folder / "segments" / row[0])
-        except OSError:  # replaced meanwhile by another process: the registry names the new one
+        segment = self.segments.read(row["segment"])
+        if segment is None:
             return None
         with self._lock:
             self._segments[doc_id] = segment
@@ -309,11 +401,10 @@ class BM25Index:
         return found
 
     def _doc_freqs(self, tokens: list[str]) -> dict[str, int]:
-        unique = sorted(set(tokens))
-        with self._lock:
-            rows = self.conn.execute(
-                f"SELECT term, df FROM terms WHERE term IN ({','.join('?' * len(unique))})", unique).fetchall()
-        return dict(rows)
+        query = text("SELECT term, df FROM terms WHERE term IN :terms").bindparams(
+            bindparam("terms", expanding=True))
+        with self.db.engine.connect() as c:
+            return {r.term: r.df for r in c.execute(query, {"terms": sorted(set(tokens))})}
 
     def hits(self, query: str, k: int | None = 10,
              doc_ids: Iterable[str] | None = None) -> list[tuple[str, str, float]]:

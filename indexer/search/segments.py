@@ -8,6 +8,7 @@ its own segment and changes no other (the old single index was rebuilt whole on 
 
 from __future__ import annotations
 
+import io
 import json
 import math
 from collections import Counter
@@ -93,3 +94,19 @@ class Segment:
         with np.load(folder / "postings.npz") as data:
             arrays = {k: data[k] for k in ("indptr", "indices", "tf", "lengths")}
         return cls(meta["doc_id"], meta["chunk_ids"], meta["terms"], **arrays)
+
+    def to_bytes(self) -> tuple[str, bytes]:
+        """The segment as its meta (JSON) and postings (npz bytes), for a database's table."""
+        terms = sorted(self.terms, key=self.terms.get)
+        meta = json.dumps({"doc_id": self.doc_id, "chunk_ids": self.chunk_ids, "terms": terms},
+                          ensure_ascii=False)
+        buffer = io.BytesIO()
+        np.savez(buffer, indptr=self.indptr, indices=self.indices, tf=self.tf, lengths=self.lengths)
+        return meta, buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, meta: str, postings: bytes) -> Segment:
+        found = json.loads(meta)
+        with np.load(io.BytesIO(postings)) as data:
+            arrays = {k: data[k] for k in ("indptr", "indices", "tf", "lengths")}
+        return cls(found["doc_id"], found["chunk_ids"], found["terms"], **arrays)

@@ -147,6 +147,7 @@ class VectorIndex:
             embedding_function=embedder,
             collection_metadata={"hnsw:space": "cosine"},
         )
+        self.embedder = embedder  # shared with uploads, so that a process loads the model once
 
     def add(self, chunks: list[Chunk]) -> None:
         for start in range(0, len(chunks), BATCH):

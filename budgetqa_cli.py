@@ -242,20 +242,32 @@ def ask(
         "--session", help="a conversation file (JSON): follow-ups (那去年呢？) read the earlier turns; "
                           "the new turn is added")] = None,
     store_dir: StoreOption = None,
+    workers: Annotated[int, typer.Option(
+        "--workers", help="with --batch: worker processes over the one store, answers in input order")] = 1,
 ) -> None:
     """Answer a question (or a file of questions, one per line) from the indexed documents."""
+    from retrieval.batch import answer_all, answer_one
     from retrieval.engine import QuestionError
 
     settings = settings_for(store_dir)
-    engine = _responder(settings, _engine(settings))
+    if workers < 1:
+        errors.print(f"[red]error:[/red] --workers {workers}: at least 1")
+        raise typer.Exit(2)
     if batch is not None:
         if not batch.exists():
             errors.print(f"[red]error:[/red] no such file: {batch}")
             raise typer.Exit(1)
-        for line in batch.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                _print_answer(engine, line.strip(), as_json)
+        questions = [line.strip() for line in batch.read_text(encoding="utf-8").splitlines() if line.strip()]
+        if workers > 1:
+            open_store(settings).close()  # a missing store is told here, once, not by each worker
+            for answer in answer_all(settings, questions, workers):
+                _show_answer(answer, as_json)
+            return
+        engine = _responder(settings, _engine(settings))
+        for line in questions:
+            _show_answer(answer_one(engine, line), as_json)
         return
+    engine = _responder(settings, _engine(settings))
     if question is None:
         errors.print("[red]error:[/red] give a QUESTION or --batch FILE")
         raise typer.Exit(2)
@@ -303,18 +315,6 @@ def _responder(settings: Settings, engine):
 
     answerer = build_answerer(settings, engine)
     return _WithModel(answerer) if answerer is not None else engine
-
-
-def _print_answer(engine, question: str, as_json: bool) -> None:
-    """One answer per input line, in order; a bad question still gets its line."""
-    from retrieval.engine import QuestionError
-    from retrieval.records import Answer
-
-    try:
-        answer = engine.answer(question)
-    except QuestionError as error:
-        answer = Answer(question=question, answer=str(error), answerable=False)
-    _show_answer(answer, as_json)
 
 
 def _show_answer(answer, as_json: bool) -> None:

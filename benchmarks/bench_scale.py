@@ -14,7 +14,11 @@ with 1, 2 and 4 workers answers the same questions from 8 concurrent clients (an
 Targets: adding one document at the largest N ≤ 2× its cost at N=5; answer p95 ≤ 1.5× N=5;
 peak memory ≤ 1.5× N=5.
 
-Usage: python benchmarks/bench_scale.py [--sizes 5,50,200] [--keep DIR]
+With `--database-url postgresql+psycopg://…` (an empty database) the fact store and the keyword
+index are on that PostgreSQL server instead of SQLite files (the store size then adds the
+database's size); vectors stay in the embedded Chroma unless BUDGETQA_CHROMA_HOST is set.
+
+Usage: python benchmarks/bench_scale.py [--sizes 5,50,200] [--keep DIR] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -105,8 +109,11 @@ def indexer_for(settings: Settings, embedder: Embeddings) -> Indexer:
     return Indexer(store.connect(settings.database), vectors, settings.keywords)
 
 
-def size_mb(folder: Path) -> float:
-    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) / 1e6
+def size_mb(settings: Settings) -> float:
+    files = sum(p.stat().st_size for p in settings.store.rglob("*") if p.is_file())
+    if settings.database_url:
+        files += store.connect(settings.database).scalar("SELECT pg_database_size(current_database())")
+    return files / 1e6
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -197,11 +204,14 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="5,50,200")
     parser.add_argument("--keep", type=Path, help="build the store here and keep it")
+    parser.add_argument("--database-url", help="the fact store and keyword index on this (empty) PostgreSQL database")
     parser.add_argument("--serve-only", action="store_true",
                         help="with --keep of an earlier run: measure `serve` on its store, report both")
     args = parser.parse_args()
+    if args.database_url:  # the engine's child process and `serve` read it from the environment
+        os.environ["BUDGETQA_DATABASE_URL"] = args.database_url
     if args.serve_only:
-        settings = Settings(store=args.keep / "store")
+        settings = Settings(store=args.keep / "store", database_url=args.database_url)
         saved = json.loads((args.keep / "rows.json").read_text(encoding="utf-8"))
         asked = questions([tuple(d) for d in saved["departments"]], MEASURED)
         served = {w: throughput(settings, w, asked) for w in (1, 2, 4)}
@@ -210,11 +220,12 @@ def main() -> None:
     sizes = sorted(int(s) for s in args.sizes.split(","))
     tmp = Path(tempfile.mkdtemp(prefix="bench-scale-"))
     base = args.keep or tmp
-    settings = Settings(store=base / "store")
+    settings = Settings(store=base / "store", database_url=args.database_url)
     docs = base / "docs"
     docs.mkdir(parents=True, exist_ok=True)
     cheap = HashEmbeddings()
     rows = []
+    print(f"fact store: {'PostgreSQL' if args.database_url else 'SQLite'}", flush=True)
     print(f"cores: {os.cpu_count()}; the 5 documents of data/ are indexed with the real embedding model;"
           f" generated documents (department renamed, amounts × 2…8) with cheap deterministic vectors"
           f" (hashed characters, not semantic)", flush=True)
@@ -261,7 +272,7 @@ def main() -> None:
             assert {r.status for r in unchanged} == {"unchanged"}
             measured = in_child(settings, departments)
             rows.append({"n": n, "per_doc_s": grow_s / len(batch) if batch else real_per_doc,
-                         "add_s": add_s, "unchanged_s": unchanged_s, "store_mb": size_mb(settings.store),
+                         "add_s": add_s, "unchanged_s": unchanged_s, "store_mb": size_mb(settings),
                          **measured})
             r = rows[-1]
             print(f"N={n:>5}: index/doc {r['per_doc_s']:.2f} s | add one {r['add_s']:.2f} s | unchanged re-index"

@@ -100,7 +100,7 @@ class Engine:
             self.catalog = Catalog(documents, unit_names(self.conn))
             self.documents = documents
             if self.search is not None:
-                self.search.bm25.refresh()
+                self.search.refresh()
             caches.retain(documents)  # documents replaced or deleted leave the caches
             self.revision = now
         return True

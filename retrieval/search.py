@@ -87,6 +87,11 @@ class HybridSearch:
         self._sections: dict[str, list[Section]] = {}
         self._lines: dict[str, tuple[str, ...] | None] = {}
 
+    def refresh(self) -> None:
+        """Read the keyword statistics again and forget kept vectors: the store has changed."""
+        self.bm25.refresh()
+        self.vectors.refresh()
+
     def search(
         self, query: str, doc_ids: list[str] | None, k: int = 8, kind: str | None = None
     ) -> list[Hit]:

@@ -190,7 +190,7 @@ def test_a_store_that_cannot_be_written_opens_read_only(indexed, tmp_path, monke
 
 _AS_NOBODY = """
 import os, sys
-import budgetqa_cli, indexer.pipeline, indexer.search.vectors, retrieval.audit, retrieval.engine, retrieval.llm, retrieval.service
+import budgetqa_cli, indexer.pipeline, indexer.search.vectors, retrieval.audit, retrieval.batch, retrieval.engine, retrieval.llm, retrieval.service
 # the interpreter lives under /root, which another user cannot read: import first, then drop
 os.setgroups([]); os.setgid({uid}); os.setuid({uid})
 sys.argv = ["budgetqa", *sys.argv[1:]]

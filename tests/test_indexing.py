@@ -1,23 +1,31 @@
 """Indexing into the store: no-op on unchanged files, replacement of changed ones, and an
-interrupted run that leaves the previous state readable."""
+interrupted run that leaves the previous state readable — on SQLite with the embedded Chroma, and
+on PostgreSQL with a Chroma server."""
 
 from __future__ import annotations
 
 import shutil
+import uuid
 
 import pytest
 
 from indexer import store
-from tests.conftest import CHANHE, DATA, make_indexer
+from tests.conftest import CHANHE, DATA, make_indexer, server_indexer, server_settings
 
 
-@pytest.fixture
-def one_document(tmp_path, embedder):
+@pytest.fixture(params=["sqlite", "postgresql"])
+def one_document(request, tmp_path, embedder):
     """A store holding one corpus document, indexed from a copy that tests may change."""
     path = tmp_path / "docs" / CHANHE
     path.parent.mkdir()
     shutil.copy(DATA / CHANHE, path)
-    indexer, settings = make_indexer(tmp_path / "store", embedder)
+    if request.param == "sqlite":
+        indexer, _ = make_indexer(tmp_path / "store", embedder)
+    else:
+        settings = server_settings(request.getfixturevalue("postgres_server"),
+                                   request.getfixturevalue("chroma_server"), f"one_{uuid.uuid4().hex[:12]}",
+                                   tmp_path / "store", str(embedder.model))
+        indexer = server_indexer(settings, request.getfixturevalue("known_embeddings"))
     [result] = indexer.index([path])
     assert result.status == "indexed", result.message
     return indexer, path, result

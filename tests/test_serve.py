@@ -115,3 +115,30 @@ def test_an_empty_question_is_refused_with_its_message(server):
     url, _ = server
     got = httpx.post(f"{url}/ask", json={"question": " "}, timeout=30)
     assert got.status_code == 422 and "问题为空" in got.json()["detail"]
+
+
+def test_cli_batch_with_worker_processes_answers_as_one_process(corpus_index, tmp_path, monkeypatch, model_dir):
+    """`ask --batch --workers 2`: two spawned processes over the one store, the answers in input order,
+    each the one a single process gives (an over-long question gets its message in its place)."""
+    from typer.testing import CliRunner
+
+    from budgetqa_cli import app
+
+    _, settings, _ = corpus_index
+    monkeypatch.setenv("BUDGETQA_EMBEDDING_MODEL", str(model_dir))
+    questions = [q for q, _, history in QUESTIONS if not history] + ["预" * 600, "西工街道有几辆车？",
+                                                                      "瀍河区审批局“政务服务工作经费”这个项目给了多少钱？"]
+    batch = tmp_path / "q.txt"
+    batch.write_text("\n".join(questions), encoding="utf-8")
+    runner = CliRunner()
+    args = ["ask", "--batch", str(batch), "--json", "--store", str(settings.store)]
+    one = runner.invoke(app, args)
+    two = runner.invoke(app, args + ["--workers", "2"])
+    assert one.exit_code == 0 and two.exit_code == 0, two.output
+    lines = [json.loads(x) for x in two.stdout.splitlines()]
+    assert [x["question"] for x in lines] == questions
+    assert lines == [json.loads(x) for x in one.stdout.splitlines()]
+    assert [x["value"] for x in lines[-2:]] == [3, 30.0]
+    assert "问题过长" in lines[-3]["answer"] and not lines[-3]["answerable"]
+    bad = runner.invoke(app, args + ["--workers", "0"])
+    assert bad.exit_code == 2

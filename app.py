@@ -486,6 +486,7 @@ def main() -> None:
     st.caption("部门预算公开文件的问答助手：数字取自文件的表格，由程序计算，并注明出处。")
     try:
         engine = load_engine(str(settings.store), settings)
+        engine.sync()  # documents another app or API process indexed into the store since it loaded
     except StoreMissing:
         engine = None
     conn = saved(settings) if engine is not None else None

@@ -273,20 +273,26 @@ class Indexer:
             result.doc_id = newer.doc_id
             result.warnings = [f"未收录：已收录的 {newer.file_name} 是同一部门、年度的{newer.kind}的较新版本"]
             return result
+        # only what the search indexes may hold is deleted from Chroma, by chunk id: a new
+        # document costs no search of its records there (a filtered read grows with the collection)
+        doc_id = parsed.document.doc_id
+        held = self.keywords.registered()
+        stale = [d for d in old if d in held]
+        stale_ids = store.chunk_ids(self.conn, stale)  # read before the replacement deletes them
+        if doc_id in held:  # a run killed after its commit: the same ids, upserted again below
+            stale_ids += [c.chunk_id for c in parsed.chunks]
+        unknown = [d for d in stale if not store.chunk_ids(self.conn, [d])]
         database = self.conn.location
         with writing(database):
             store.replace_document(self.conn, parsed, replaces=old)
-        # only what the search indexes may hold is deleted from Chroma: a new document costs no
-        # search of its records there (a filtered read that grows with the collection)
-        held = self.keywords.registered()
-        stale = [d for d in old + [parsed.document.doc_id] if d in held]
         with writing(self.bm25_dir):  # registered first: the repair knows what Chroma may hold
-            self.keywords.register(parsed.document.doc_id)
+            self.keywords.register(doc_id)
         with writing(self.vectors.location):
-            self.vectors.delete_documents(stale)
+            self.vectors.delete_chunks(stale_ids)
+            self.vectors.delete_documents(unknown)  # none unless the fact store lost their chunks
             self.vectors.add(parsed.chunks)
         with writing(database):
-            store.set_search_state(self.conn, parsed.document.doc_id, DENSE)
+            store.set_search_state(self.conn, doc_id, DENSE)
         # the keyword segment is written by `reconcile`, with the words of every file of the run
         return summarise(result, parsed, "indexed")
 
@@ -333,7 +339,7 @@ class Indexer:
                 keywords.register(doc_id)
             with writing(self.vectors.location):
                 if doc_id in held:  # a killed run may have left some of its chunks
-                    self.vectors.delete_documents([doc_id])
+                    self.vectors.delete_chunks(store.chunk_ids(self.conn, [doc_id]))
                 self.vectors.add(store.chunks(self.conn, doc_id))
             with writing(self.conn.location):
                 store.set_search_state(self.conn, doc_id, DENSE)

@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
@@ -46,6 +47,24 @@ def free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def wait_for_api(url: str, proc: subprocess.Popen, output: Callable[[], str], timeout: float = 300) -> None:
+    """Wait until a `budgetqa serve` at `url` answers GET /health; fail with its output when the
+    process ends first or never answers."""
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/health", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            pytest.fail(f"budgetqa serve ended (status {proc.returncode}): {output()[-3000:]}")
+        time.sleep(0.5)
+    pytest.fail(f"{url} did not answer in {timeout:.0f} s: {output()[-3000:]}")
 
 
 def log_tail(path: Path, lines: int = 30) -> str:

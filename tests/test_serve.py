@@ -6,16 +6,15 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import httpx
 import pytest
 
 from tests.conftest import XIGONG_GOV, doc_id_of
+from tests.servers import free_port, wait_for_api
 
 BIN = Path(sys.executable).parent
 QUESTIONS = [
@@ -24,12 +23,6 @@ QUESTIONS = [
     ("瀍河区审批局的三公经费是多少？", None, []),
     ("那去年呢？", None, [["西工区政府办一年花多少钱？", "1074.61万元"]]),  # a follow-up
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def workers_of(pid: int) -> int:
@@ -58,15 +51,7 @@ def server(corpus_index, model_dir):
                              "--workers", "2"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 300
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{url}/health", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert proc.poll() is None, proc.stdout.read().decode()
-            time.sleep(0.5)
+        wait_for_api(url, proc, lambda: proc.stdout.read().decode(errors="replace") if proc.poll() is not None else "")
         yield url, proc
     finally:
         proc.send_signal(signal.SIGTERM)

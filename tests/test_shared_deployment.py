@@ -9,7 +9,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -17,7 +16,7 @@ import httpx
 import pytest
 
 from tests.conftest import CHANHE, DATA, XIGONG_GOV, XIGONG_STREET, server_indexer, server_settings
-from tests.servers import free_port
+from tests.servers import free_port, wait_for_api
 
 BIN = Path(sys.executable).parent
 SHAPES = Path(__file__).resolve().parent / "fixtures" / "shapes"
@@ -42,19 +41,6 @@ def start(settings, port: int, log: Path) -> subprocess.Popen:
                                 stdout=out, stderr=subprocess.STDOUT)
 
 
-def wait_ready(url: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{url}/health", timeout=5).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        assert proc.poll() is None, log.read_text(errors="replace")
-        time.sleep(0.5)
-    pytest.fail(f"{url} did not start: {log.read_text(errors='replace')[-2000:]}")
-
-
 @pytest.fixture(scope="module")
 def two_servers(postgres_server, chroma_server, known_embeddings, embedder, tmp_path_factory):
     """Three corpus documents in a server store, and two API processes over it."""
@@ -68,7 +54,7 @@ def two_servers(postgres_server, chroma_server, known_embeddings, embedder, tmp_
             procs.append(start(settings, port, folder / f"{name}.log"))
             urls.append(f"http://127.0.0.1:{port}")
         for url, proc, name in zip(urls, procs, ("a", "b")):
-            wait_ready(url, proc, folder / f"{name}.log")
+            wait_for_api(url, proc, lambda log=folder / f"{name}.log": log.read_text(errors="replace"))
         yield urls, procs
     finally:
         for proc in procs:

@@ -117,8 +117,9 @@ class FolderSegments:
     def remove(self, name: str) -> None:
         shutil.rmtree(self.folder / name, ignore_errors=True)
 
-    def present(self, name: str) -> bool:
-        return (self.folder / name / "postings.npz").exists()
+    def complete(self) -> set[str]:
+        """The segments written whole."""
+        return {name for name in self.names() if (self.folder / name / "postings.npz").exists()}
 
     def names(self) -> set[str]:
         return {p.name for p in self.folder.iterdir()} if self.folder.exists() else set()
@@ -152,8 +153,9 @@ class TableSegments:
         with self.db.transaction() as c:
             c.execute(text("DELETE FROM segments WHERE name = :n"), {"n": name})
 
-    def present(self, name: str) -> bool:
-        return self.db.one("SELECT name FROM segments WHERE name = :n", n=name) is not None
+    def complete(self) -> set[str]:
+        """The segments written whole (each in one transaction)."""
+        return self.names()
 
     def names(self) -> set[str]:
         return {r["name"] for r in self.db.rows("SELECT name FROM segments")}
@@ -294,7 +296,8 @@ class BM25Index:
         if self.segments is None:
             return []
         rows = self.db.rows("SELECT doc_id, segment FROM documents WHERE segment IS NOT NULL")
-        return [r["doc_id"] for r in rows if not self.segments.present(r["segment"])]
+        complete = self.segments.complete()  # one listing or query, not one per document
+        return [r["doc_id"] for r in rows if r["segment"] not in complete]
 
     # ---- writing ---------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from indexer.store.database import (
     migrate,
 )
 from indexer.store.records import (
+    chunk_ids,
     chunks,
     delete_document,
     document_by_sha,
@@ -35,7 +36,8 @@ from indexer.store.records import (
 from indexer.store.schema import MIGRATIONS
 
 __all__ = [
-    "MIGRATIONS", "Database", "StoreError", "StoreReadOnly", "chunks", "connect", "delete_document",
+    "MIGRATIONS", "Database", "StoreError", "StoreReadOnly", "chunk_ids", "chunks", "connect",
+    "delete_document",
     "document_by_sha", "document_warnings", "document_words", "documents", "documents_at_path",
     "exists", "export_facts", "facts", "find_document", "indicators", "is_read_only", "is_url",
     "migrate", "replace_document", "revision", "search_states", "sections",

@@ -272,6 +272,12 @@ def facts(db: Database, doc_id: str) -> list[NarrativeFact]:
     ]
 
 
+def chunk_ids(db: Database, doc_ids: list[str]) -> list[str]:
+    """The ids of these documents' chunks."""
+    return sorted(r["chunk_id"] for d in doc_ids
+                  for r in db.rows("SELECT chunk_id FROM chunks WHERE doc_id = :d", d=d))
+
+
 def chunks(db: Database, doc_id: str | None = None) -> list[Chunk]:
     """One document's chunks in their order, or every document's (document by document)."""
     query = ("SELECT chunk_id, doc_id, kind, text, dense_text, department, year, section, table_title,"

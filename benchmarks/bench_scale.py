@@ -292,7 +292,7 @@ def report(rows: list[dict], real_per_doc: float, served: dict[int, float], aske
     first, last = rows[0], rows[-1]
     print()
     print(f"real embeddings (the 5 documents of data/): {real_per_doc:.1f} s per document")
-    print(f"index/doc: N=5 the real embedding model; larger N the generated documents, cheap vectors")
+    print("index/doc: N=5 the real embedding model; larger N the generated documents, cheap vectors")
     print(f"{'N':>6} {'index/doc s':>11} {'add one s':>10} {'unchanged s':>12} {'store MB':>9} "
           f"{'load s':>7} {'p50 ms':>7} {'p95 ms':>7} {'peak MB':>8}")
     for r in rows:

@@ -62,7 +62,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_index.py
 
 clean:
-	rm -rf $(VENV) $(MODEL) budgetqa_store .pytest_cache
+	rm -rf $(VENV) $(MODEL) budgetqa_store budgetqa_store-pg .pytest_cache
 
 # issue 14: indexing and answering at N = 5, 50, 200 documents (generated), and `serve` throughput
 .PHONY: bench-scale

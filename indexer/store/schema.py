@@ -125,4 +125,9 @@ MIGRATIONS: list[str | dict[str, str]] = [
     CREATE TABLE store_revision (id INTEGER PRIMARY KEY, revision INTEGER NOT NULL);
     INSERT INTO store_revision (id, revision) VALUES (1, 0);
     """,
+    # 8: every file of an index run is looked up by its content: a scan per file made an
+    # unchanged re-index grow with the square of the store
+    """
+    CREATE INDEX documents_sha256 ON documents(sha256);
+    """,
 ]

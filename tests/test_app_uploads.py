@@ -56,3 +56,28 @@ def test_a_read_only_store_disables_uploads_and_keeps_chats_in_the_page(corpus_i
     reply = last_reply(ask(at, "瀍河区审批局2025年的行政单位医疗预算是多少？"))
     assert [m.value for m in reply.get("metric")] == ["15.58 万元"]
     assert conn.scalar("SELECT count(*) FROM turns") == before and "c" not in at.query_params
+
+
+def test_a_document_another_process_indexed_is_listed_and_answered_without_a_restart(
+        tmp_path, embedder, model_dir, monkeypatch):
+    """As two chat servers over one store: the page's engine, loaded once per process, follows
+    the store's revision (a second indexer on its own connection stands for the other server)."""
+    from tests.conftest import make_indexer
+    from tests.test_shared_deployment import SHAPES, UPLOADED
+
+    indexer, settings = make_indexer(tmp_path / "store", embedder)
+    indexer.index([SHAPES / "蓝田县文旅局_2024.txt"])
+    monkeypatch.setenv("BUDGETQA_STORE", str(settings.store))
+    monkeypatch.setenv("BUDGETQA_EMBEDDING_MODEL", str(model_dir))
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    question = "梧州市博物院2022年项目支出多少？"
+    departments = lambda: at.sidebar.multiselect(key="filter_departments").options  # noqa: E731
+    assert not any("博物院" in d for d in departments())
+    assert not last_reply(ask(at, question)).get("metric")
+
+    other, _ = make_indexer(tmp_path / "store", embedder)
+    assert other.index([SHAPES / UPLOADED])[0].status == "indexed"
+    at.run()
+    assert any("博物院" in d for d in departments())
+    reply = last_reply(ask(at, question))
+    assert [m.value for m in reply.get("metric")] == ["300.00 万元"]

@@ -273,7 +273,7 @@ def ask(
         raise typer.Exit(2)
     history = _read_session(session) if session else []
     try:
-        answer = engine.answer(question, history=history)
+        answer = engine.answer(question, history=[tuple(t) for t in history])
     except QuestionError as error:
         errors.print(f"[red]error:[/red] {error}")
         raise typer.Exit(1) from None
@@ -297,24 +297,11 @@ def _read_session(path: Path) -> list[list[str]]:
     return turns
 
 
-class _WithModel:
-    """The engine's answers reworded by the configured LLM, every number checked (else offline)."""
-
-    def __init__(self, answerer) -> None:
-        self.answerer = answerer
-
-    def answer(self, question: str, history=()):
-        result = self.answerer.answer(question, [tuple(t) for t in history])
-        if result.note:
-            errors.print(f"[yellow]note:[/yellow] {result.note}", highlight=False)
-        return result.answer
-
-
 def _responder(settings: Settings, engine):
-    from retrieval.llm import build_answerer
+    from retrieval.service import Responder
 
-    answerer = build_answerer(settings, engine)
-    return _WithModel(answerer) if answerer is not None else engine
+    return Responder.open(settings, engine, on_note=lambda note: errors.print(
+        f"[yellow]note:[/yellow] {note}", highlight=False))
 
 
 def _show_answer(answer, as_json: bool) -> None:

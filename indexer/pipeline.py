@@ -277,11 +277,12 @@ class Indexer:
         # document costs no search of its records there (a filtered read grows with the collection)
         doc_id = parsed.document.doc_id
         held = self.keywords.registered()
-        stale = [d for d in old if d in held]
-        stale_ids = store.chunk_ids(self.conn, stale)  # read before the replacement deletes them
+        # read before the replacement deletes them
+        stale = {d: store.chunk_ids(self.conn, [d]) for d in old if d in held}
+        stale_ids = [c for ids in stale.values() for c in ids]
         if doc_id in held:  # a run killed after its commit: the same ids, upserted again below
             stale_ids += [c.chunk_id for c in parsed.chunks]
-        unknown = [d for d in stale if not store.chunk_ids(self.conn, [d])]
+        unknown = [d for d, ids in stale.items() if not ids]
         database = self.conn.location
         with writing(database):
             store.replace_document(self.conn, parsed, replaces=old)

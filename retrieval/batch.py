@@ -29,24 +29,10 @@ def answer_one(responder, question: str) -> Answer:
         return Answer(question=question, answer=str(error), answerable=False)
 
 
-class Responder:
-    """The engine, or the engine worded by the configured chat model (numbers checked)."""
-
-    def __init__(self, settings: Settings) -> None:
-        from retrieval.llm import build_answerer
-        from retrieval.service import open_engine
-
-        self.engine = open_engine(settings)
-        self.answerer = build_answerer(settings, self.engine)
-
-    def answer(self, question: str) -> Answer:
-        if self.answerer is not None:
-            return self.answerer.answer(question, []).answer
-        return self.engine.answer(question)
-
-
 def _start(settings_json: str) -> None:
-    _worker["responder"] = Responder(Settings.model_validate_json(settings_json))
+    from retrieval.service import Responder
+
+    _worker["responder"] = Responder.open(Settings.model_validate_json(settings_json))
 
 
 def _answer(question: str) -> str:

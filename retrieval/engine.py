@@ -98,6 +98,13 @@ class Engine:
                 return False
             documents = store.documents(self.conn)
             self.catalog = Catalog(documents, unit_names(self.conn))
+            # what was derived from a document is kept while it is stored as it was (the same
+            # content indexed again under another department or year keeps its id)
+            before = {d.doc_id: d for d in self.documents}
+            kept = {d.doc_id for d in documents if before.get(d.doc_id) == d}
+            for derived in (self._facts, self._findings, self._entities):
+                for doc_id in set(derived) - kept:
+                    derived.pop(doc_id, None)
             self.documents = documents
             if self.search is not None:
                 self.search.refresh()

@@ -51,30 +51,15 @@ class UploadRequest(BaseModel):
     content_base64: str = Field(max_length=MAX_UPLOAD_BASE64)
 
 
-class Responder:
-    """The engine, or the engine worded by the configured chat model (as `budgetqa ask`)."""
-
-    def __init__(self, settings: Settings) -> None:
-        from retrieval.llm import build_answerer
-        from retrieval.service import open_engine
-
-        self.engine = open_engine(settings)
-        self.answerer = build_answerer(settings, self.engine)
-
-    def answer(self, request: AskRequest) -> dict[str, Any]:
-        if self.answerer is not None:
-            result = self.answerer.answer(request.question, request.history, doc_ids=request.doc_ids)
-            return result.answer.contract()
-        return self.engine.answer(request.question, request.doc_ids, request.history).contract()
-
-
 def create_app(settings: Settings) -> FastAPI:
     """The API over the store named by `settings`; the engine loads when the app starts."""
+    from retrieval.service import Responder
+
     state: dict[str, Responder] = {}
 
     @asynccontextmanager
     async def lifespan(_: FastAPI):
-        state["responder"] = Responder(settings)
+        state["responder"] = Responder.open(settings)
         yield
         state.clear()
 
@@ -85,7 +70,7 @@ def create_app(settings: Settings) -> FastAPI:
         from retrieval.engine import QuestionError
 
         try:
-            return state["responder"].answer(request)
+            return state["responder"].answer(request.question, request.doc_ids, request.history).contract()
         except QuestionError as error:
             raise HTTPException(status_code=422, detail=str(error)) from None
 

@@ -4,6 +4,7 @@ indexes, the embedding model and the audit together (used by the CLI and the app
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from indexer import store
 from indexer.search.bm25 import BM25Index, OldLayout
@@ -12,6 +13,8 @@ from indexer.settings import Settings
 from indexer.search.vectors import LazyEmbeddings, NoDenseSearch, VectorIndex, chroma_client
 from retrieval import caches
 from retrieval.engine import Engine
+from retrieval.question.conversation import History
+from retrieval.records import Answer
 from retrieval.search import HybridSearch
 
 # with no logging configured, a warning is printed to stderr as its bare message: one line
@@ -37,6 +40,33 @@ def open_engine(settings: Settings) -> Engine:
     engine = Engine(conn, search, audit=_audit())
     caches.retain(engine.documents)  # documents replaced or deleted since leave the caches
     return engine
+
+
+class Responder:
+    """The engine, or the engine worded by the configured chat model (every number checked):
+    how the CLI, `ask --batch` workers and `serve` answer alike."""
+
+    def __init__(self, engine: Engine, answerer=None, on_note: Callable[[str], None] | None = None) -> None:
+        self.engine = engine
+        self.answerer = answerer
+        self.on_note = on_note  # told why a model's wording was not used (offline, timed out …)
+
+    @classmethod
+    def open(cls, settings: Settings, engine: Engine | None = None,
+             on_note: Callable[[str], None] | None = None) -> Responder:
+        from retrieval.llm import build_answerer
+
+        engine = engine or open_engine(settings)
+        return cls(engine, build_answerer(settings, engine), on_note)
+
+    def answer(self, question: str, doc_ids: list[str] | None = None, history: History = ()) -> Answer:
+        """Raises QuestionError for an empty or over-long question, as `Engine.answer`."""
+        if self.answerer is None:
+            return self.engine.answer(question, doc_ids, history)
+        result = self.answerer.answer(question, history, doc_ids=doc_ids)
+        if result.note and self.on_note is not None:
+            self.on_note(result.note)
+        return result.answer
 
 
 def _keywords(settings: Settings, conn) -> BM25Index:

@@ -365,23 +365,23 @@ class ChromaServer:
 # pytest fixtures
 
 
+def _started(server_class):
+    """A server started for the session's fixture; the reason it could not start fails the test."""
+    try:
+        return server_class.start()
+    except ServerError as error:
+        pytest.fail(str(error), pytrace=False)
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     """A PostgreSQL cluster for the session; `postgres_server.create_database("x")` → URL."""
-    try:
-        server = PostgresServer.start()
-    except ServerError as error:
-        pytest.fail(str(error), pytrace=False)
-    with server:
+    with _started(PostgresServer) as server:
         yield server
 
 
 @pytest.fixture(scope="session")
 def chroma_server():
     """A Chroma server for the session, at `chroma_server.host`:`chroma_server.port`."""
-    try:
-        server = ChromaServer.start()
-    except ServerError as error:
-        pytest.fail(str(error), pytrace=False)
-    with server:
+    with _started(ChromaServer) as server:
         yield server

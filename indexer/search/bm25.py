@@ -354,9 +354,10 @@ class BM25Index:
         if row is None:
             return
         with self.db.transaction() as c:
-            if segment is not None:
+            df = sorted(segment.doc_freqs().items()) if segment is not None else []
+            if df:  # a document without text has no terms (and no statement takes no rows)
                 c.execute(text("UPDATE terms SET df = df - :n WHERE term = :t"),
-                          [{"n": n, "t": t} for t, n in sorted(segment.doc_freqs().items())])
+                          [{"n": n, "t": t} for t, n in df])
                 c.execute(text("DELETE FROM terms WHERE df <= 0"))
             if row["segment"]:
                 self._words_change(c, [w for w in row["words"].split("\n") if w], -1)

@@ -82,21 +82,18 @@ class Segment:
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        terms = sorted(self.terms, key=self.terms.get)
-        meta = {"doc_id": self.doc_id, "chunk_ids": self.chunk_ids, "terms": terms}
-        (folder / "segment.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
-        with open(folder / "postings.npz", "wb") as f:
-            np.savez(f, indptr=self.indptr, indices=self.indices, tf=self.tf, lengths=self.lengths)
+        meta, postings = self.to_bytes()
+        (folder / "segment.json").write_text(meta, encoding="utf-8")
+        (folder / "postings.npz").write_bytes(postings)
 
     @classmethod
     def load(cls, folder: Path) -> Segment:
-        meta = json.loads((folder / "segment.json").read_text(encoding="utf-8"))
-        with np.load(folder / "postings.npz") as data:
-            arrays = {k: data[k] for k in ("indptr", "indices", "tf", "lengths")}
-        return cls(meta["doc_id"], meta["chunk_ids"], meta["terms"], **arrays)
+        return cls.from_bytes((folder / "segment.json").read_text(encoding="utf-8"),
+                              (folder / "postings.npz").read_bytes())
 
     def to_bytes(self) -> tuple[str, bytes]:
-        """The segment as its meta (JSON) and postings (npz bytes), for a database's table."""
+        """The segment as its meta (JSON) and postings (npz bytes): two files in a folder, or
+        two columns of a database's table."""
         terms = sorted(self.terms, key=self.terms.get)
         meta = json.dumps({"doc_id": self.doc_id, "chunk_ids": self.chunk_ids, "terms": terms},
                           ensure_ascii=False)

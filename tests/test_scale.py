@@ -265,3 +265,17 @@ def test_a_repeated_query_is_embedded_once_on_one_thread(embedder, monkeypatch):
     again = embedder.embed_query("西工区政府办一年花多少钱？规模测试")
     assert first == again and embedder.query_calls == calls + 1
     assert threads == [1] and torch.get_num_threads() == before
+
+
+def test_an_engine_follows_a_document_stored_again_under_another_name(indexed, docs, embedder):
+    """The same content indexed again under another department keeps its id: what an engine
+    derived from it under the old name is not used after the engine sees the change."""
+    indexer, settings, ids = indexed
+    settings = settings.model_copy(update={"embedding_model": str(embedder.model)})
+    archive = ids["洛阳市测试区档案馆"]
+    engine = open_engine(settings)
+    assert engine.facts(archive).document.department == "洛阳市测试区档案馆"
+    [again] = indexer.index([docs / "2024_档案馆_部门预算.txt"], department="洛阳市测试区档案局")
+    assert again.status == "indexed" and again.doc_id == archive
+    assert engine.sync()
+    assert engine.facts(archive).document.department == "洛阳市测试区档案局"

@@ -26,7 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from indexer.settings import Settings
 from retrieval.compose import num
-from retrieval.followup import looks_elliptical
+from retrieval.question.conversation import looks_elliptical
 from retrieval.question.conversation import standalone
 from retrieval.records import Answer
 from retrieval.verify_numbers import SentenceGate, allowed_numbers, unverified

@@ -36,6 +36,7 @@ class Figure(Record):
     unit: str  # "万元", "%", "个", "辆" …
     label: str  # what it is: "事业运行 / 合计"
     citation: Citation
+    text: str | None = None  # the figure as written when it says more than value and unit ("≥95%")
 
 
 class Answer(Record):
@@ -54,6 +55,8 @@ class Answer(Record):
     # readings offered when none was clear enough to state a figure
     interpretation: str | None = None
     alternatives: list[str] = Field(default_factory=list)
+    # how sure the engine is of the stated figure or verdict (0..1); None when nothing is stated
+    confidence: float | None = None
 
     def contract(self) -> dict[str, object]:
         """The JSON object of the answer contract, nothing more."""

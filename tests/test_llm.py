@@ -11,7 +11,7 @@ from indexer.settings import Settings
 from retrieval.followup import complete_followup
 from retrieval.llm import LLMAnswerer, PromptError, build_answerer, load_prompt
 from retrieval.records import Answer, Citation, Figure
-from retrieval.resolve import Catalog
+from retrieval.question.departments import Catalog
 from retrieval.verify_numbers import allowed_numbers, numbers_in, unverified
 
 GOV = "洛阳市西工区人民政府办公室"

@@ -1,9 +1,9 @@
 """Short department names for charts, examples and labels: 区政府办, 西工街道, 市政数局 — each the
-shortest common form that names one stored department only (retrieval.resolve's aliases)."""
+shortest common form that names one stored department only (retrieval.question.departments's aliases)."""
 
 from __future__ import annotations
 
-from retrieval.resolve import department_aliases
+from retrieval.question.departments import department_aliases
 
 MIN_SHORT = 4  # 政府办, 街道办 and 审批局 are too vague once several places are stored
 

@@ -1,116 +1,209 @@
-"""Gates: a figure or verdict is stated only when the reading that produced it fits the question.
+"""Gates: a figure or verdict is stated only when the plan that produced it read the whole
+question and gives the quantity asked.
 
-Reasons not to state a figure, each checked here: the kind of quantity differs from the one asked
-(几倍 answered with 万元); a table, code or column the question names is not the one cited; a
-claim's stated value was not judged; two readings of the question give different figures with
-no clear winner.
+Each executed plan is checked (`check`): the question's content words it leaves unread, the
+operators it ignores (差多少 answered with one figure, 平均每月 with the year's total), a unit
+inside the department, a table or code named and not used, a year other than the document's
+that the plan does not compute, the kind of quantity (几倍 answered with 万元, 多少小时 with 个),
+a claim with no verdict. Of the plans that pass, the best is stated when it is clearly best
+(`choose`); close readings with other figures are offered instead.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from retrieval.plan.execute import kind_of
 from retrieval.plan.records import Interpretation, Result
+from retrieval.question.reading import residue
 from retrieval.question.records import Asked, Reading
-from retrieval.records import Answer
-from retrieval.understand import lexicon_terms
 
 MARGIN = 0.05  # a best reading must beat a different-valued runner-up by this much
-_PEOPLE = {"人", "名", "位"}
+# operators a plan must apply when the question states them: one figure is no answer to 差多少
+STRONG = {"difference", "ratio", "share", "average", "top", "whatif"}
+_PEOPLE = {"人", "名", "位", "人次"}
+# words that add several things up (一共 and 合计 also say "in all" of one figure)
+_ADDING = re.compile(r"加起来|加在一起|之和|总和|合起来|相加|加总|累加")
 # measure words that count the same things (350个单位 = 350家); 台, 辆, 条 … must match exactly
 _SAME_COUNT = ({"个", "家", "所", "户", "项", "件"}, _PEOPLE)
 
 
+@dataclass(frozen=True)
+class Checked:
+    """An executed plan and why it may not state its figure (`reasons` empty: it may)."""
+
+    interp: Interpretation
+    result: Result
+    reasons: list[str] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)  # content words it leaves unread
+
+    @property
+    def passes(self) -> bool:
+        return not self.reasons
+
+
 def kind_fits(asked: Asked, kind: str, unit: str | None) -> bool:
     """The figure is the kind of quantity the question (or one of its parts) asks for."""
-    if asked.kind is None or kind == "verdict" or "any" in asked.parts:
+    if kind == "text" and asked.kind is None:
+        return True
+    if asked.kind is None or kind == "verdict" or "any" in asked.parts and kind != "text":
         return True
     kinds = set(asked.parts) or {asked.kind}
+    if kind == "text":
+        return bool(kinds & {"text", "time"})
     if kind not in kinds:
         return False
     if kind == "count" and asked.kind == "count" and asked.unit:
-        # measure words of counting differ by publisher (350个单位 / 350家): 个 fits any
         units = set(asked.count_units) or {asked.unit}
         return unit in units or any({unit, u} <= group for u in units for group in _SAME_COUNT)
     return True
 
 
-def items_fit(asked: Asked, result) -> bool:
+def items_fit(asked: Asked, result: Result) -> bool:
     """Figures side by side (预算数、决算数、完成的比例) fit a question whose parts ask for their kinds."""
     wanted = set(asked.parts) - {"any"} or ({asked.kind} if asked.kind else set())
     kinds = {kind_of(f.unit) for f in result.items}
     return result.kind == "text" and len(result.items) >= 2 and bool(wanted) and wanted <= kinds
 
 
-def answer_kind(answer: Answer) -> str:
-    if answer.value is None:
-        return "text"
-    return kind_of(answer.unit) if answer.unit not in ("万元/人",) else "amount"
+def check(reading: Reading, interp: Interpretation, result: Result, doc_years: list[int],
+          context: list[tuple[int, int]] = (), named: list[tuple[int, int, str]] = (),
+          actual: bool = False) -> Checked:
+    """Why this plan may not state its figure for this question.
+
+    Args:
+        reading: the question read.
+        interp: the plan with the spans it reads.
+        result: the plan executed.
+        doc_years: the years of the documents the plan answers from.
+        context: spans accounted for by the question's context (a restated figure of an item).
+        named: tables the question names by title (start, end, title): the plan must read them.
+        actual: the documents are 决算 (what was spent): a question asking for it may be answered.
+    """
+    covered = list(interp.covered) + list(context)
+    inside = lambda m: any(a <= m.start and m.end <= b for a, b in covered)  # noqa: E731
+    reasons: list[str] = []
+    unread = residue(reading, covered)
+    if unread and interp.plan.op not in ("quote", "finding"):
+        # a two-character word sharing a character with the names read (修好 ~ 修复) counts
+        read_text = _read_text(interp, result)
+        unread = [w for w in unread if not (len(w) == 2 and (w[0] in read_text or w[1] in read_text))]
+    if unread:
+        reasons.append("文件中没有找到“" + "、".join(unread) + "”")
+    for m in reading.of("operator"):
+        strong = m.name in STRONG or (m.name == "sum" and _ADDING.search(m.text))
+        if strong and not inside(m) and not _inside_item(reading, m, covered):
+            reasons.append(f"没有按“{m.text}”计算")
+    for m in reading.of("unit"):
+        if not inside(m) and "unit" not in interp.reads:
+            reasons.append(f"问的是{m.text}，找到的数不是它的")
+    for start, end, title in named:
+        if not any(a <= start and end <= b for a, b in covered):
+            reasons.append(f"没有用到问题所说的“{title}”")
+    for m in reading.of("actual"):
+        if not actual and not inside(m):
+            reasons.append("问的是实际支出（决算），文件只有预算")
+    for m in reading.of("period"):
+        if not inside(m):
+            reasons.append(f"问的是“{m.text}”的数，预算只有全年的数")
+    for m in reading.of("code") + reading.of("table"):
+        if not inside(m):
+            reasons.append(f"没有用到问题所说的“{m.text}”")
+    for m in reading.of("relative_year"):
+        if m.value and not inside(m):
+            reasons.append(f"问的是{m.text}的数，找到的是本年的")
+    quoted = " ".join(f.citation.quote for f in result.figures) + " ".join(c.quote for c in result.citations)
+    for m in reading.of("year"):
+        if m.value and doc_years and int(m.value) not in doc_years and not inside(m) \
+                and f"{int(m.value)}年" not in quoted.replace(" ", ""):  # "2022年期末…共有车辆3辆"
+            reasons.append(f"问的是{int(m.value)}年，文件是{'、'.join(str(y) for y in doc_years)}年的")
+    kind = "verdict" if result.verdict is not None else result.kind
+    if not kind_fits(reading.asked, kind, result.unit) and not items_fit(reading.asked, result):
+        reasons.append(f"问的是{_asked_words(reading.asked)}，找到的却是{result.unit or '文字'}")
+    claim = any(m.kind == "claim" and m.name == "cue" for m in reading.mentions)
+    if claim and result.verdict is None and _stated(reading):
+        reasons.append("没有核对说法中的数字")
+    if result.kind == "percent" and result.value is not None and result.value > 100 and interp.plan.op == "share":
+        reasons.append("算出的占比超过100%，部分和整体可能弄反了")
+    return Checked(interp, result, reasons, unread)
 
 
-def legacy_misfit(reading: Reading, answer: Answer) -> str | None:
-    """Why an answer of the older rules must not state its figure here, or None when it may."""
-    if answer.value is None and answer.verdict is None:
-        return None
-    kind = answer_kind(answer)
-    if answer.verdict is None and not kind_fits(reading.asked, kind, answer.unit):
-        return f"问的是{_asked_words(reading.asked)}，找到的却是{answer.unit or '文字'}"
-    if reading.op("difference") and answer.intent not in ("difference", "compare", "change", "claim",
-                                                          "consistency") and kind == "amount":
-        return "问的是差额，找到的是其中一项"
-    counted = reading.asked.counted
-    if kind == "count" and counted and not _speaks_of(answer, counted):
-        return f"问的是多少{counted}，找到的数字说的不是{counted}"
-    claim_cue = any(m.kind == "claim" and m.name == "cue" for m in reading.mentions)
-    stated = [m for m in reading.of("constant") if m.unit in ("万元", "%", "倍")]
-    if claim_cue and stated and answer.verdict is None and answer.intent not in ("consistency",):
-        return "没有核对说法中的数字"
-    if reading.asked.per and answer.intent != "average" and kind == "amount":
-        return f"问的是平均每{reading.asked.per}的数，找到的是总数"
-    if kind == "percent" and answer.value is not None and answer.value > 100 and answer.intent == "share" \
-            and re.search(r"几成|比例|比重|占", reading.text):
-        return "算出的占比超过100%，部分和整体可能弄反了"
-    return None
+def _read_text(interp: Interpretation, result: Result) -> str:
+    """The names the plan read: its labels and its figures' labels."""
+    def labels(plan) -> str:
+        return plan.label + "".join(labels(a) for a in plan.args)
+    return labels(interp.plan) + "".join(f.label for f in result.figures)
 
 
-def _speaks_of(answer: Answer, noun: str) -> bool:
-    """The answer's figures are about the thing counted (车 in 车辆, 社区 in 覆盖6个社区)."""
-    texts = [answer.answer] + [f.label for f in answer.figures] + [c.quote for c in answer.citations]
-    stems = ({noun, noun[:2]} if len(noun) >= 2 else {noun}) | set(lexicon_terms(noun))
-    return any(stem in t for t in texts for stem in stems)
+def _stated(reading: Reading) -> bool:
+    return any(m.unit in ("万元", "%", "倍") for m in reading.of("constant")) or bool(
+        re.search(r"是0|为0|是零|为零|没有安排|没安排|比.{1,20}(多|少|高|低)", reading.text))
+
+
+def _inside_item(reading: Reading, m, covered) -> bool:
+    """An operator word inside a longer word the plan read (占 of 占用, 平均 of 平均时间)."""
+    return any(a <= m.start and m.end <= b and (b - a) > (m.end - m.start) for a, b in covered)
 
 
 def _asked_words(asked: Asked) -> str:
-    return {"ratio": "倍数", "percent": "比例", "count": f"数量（{asked.unit or '个'}）",
-            "amount": "金额"}.get(asked.kind or "", "数字")
+    return {"ratio": "倍数", "percent": "比例", "count": f"数量（{asked.unit or '个'}）", "time": "时间",
+            "amount": "金额", "text": "文字说明"}.get(asked.kind or "", "数字")
 
 
-def choose(ranked: list[tuple[Interpretation, Result]], asked: Asked | None = None
-           ) -> tuple[tuple[Interpretation, Result] | None, list[tuple[Interpretation, Result]]]:
+def choose(passed: list[Checked], asked: Asked | None = None) -> tuple[Checked | None, list[Checked]]:
     """The best reading when it is clear; else None and the close readings to offer.
 
     In a several-part question ("合计多少？一共几个？") readings that answer different parts do
     not compete: only readings of the same kind of quantity are rivals."""
+    ranked = sorted(passed, key=lambda c: -c.interp.score)
     if not ranked:
         return None, []
     best = ranked[0]
     parts = set(asked.parts) if asked else set()
     several = len(parts - {"any"}) >= 2
-    rivals = [r for r in ranked[1:] if best[0].score - r[0].score < MARGIN and not _same(best[1], r[1])
-              and not (several and r[1].kind != best[1].kind)]
+    rivals = [r for r in ranked[1:] if best.interp.score - r.interp.score < MARGIN
+              and not same(best.result, r.result) and not (several and r.result.kind != best.result.kind)]
     if rivals:
-        return None, [best, *rivals][:3]
+        return None, _distinct([best, *rivals])[:3]
     return best, []
 
 
-def _same(a: Result, b: Result) -> bool:
+def _distinct(options: list[Checked]) -> list[Checked]:
+    out: list[Checked] = []
+    for o in options:
+        if not any(same(o.result, k.result) for k in out):
+            out.append(o)
+    return out
+
+
+def same(a: Result, b: Result) -> bool:
     if a.verdict is not None or b.verdict is not None:
         return a.verdict == b.verdict and _close(a.value, b.value)
-    return a.unit == b.unit and _close(a.value, b.value)
+    if a.kind == "text" and b.kind == "text":
+        return a.texts == b.texts
+    return _units_agree(a.unit, b.unit) and _close(_wan(a), _wan(b))
+
+
+def _units_agree(a: str | None, b: str | None) -> bool:
+    return a == b or {a, b} <= {"万元", "元", "亿元"}
+
+
+def _wan(r: Result) -> float | None:
+    if r.value is None:
+        return None
+    return r.value * {"亿元": 10000.0, "元": 0.0001}.get(r.unit or "", 1.0)
 
 
 def _close(x: float | None, y: float | None) -> bool:
     if x is None or y is None:
         return x is y
     return abs(x - y) <= max(0.005, 0.001 * abs(x))
+
+
+def confidence(best: Checked, rivals: list[Checked]) -> float:
+    """How sure the stated figure is: the plan's score, less when a reading with another figure
+    comes close."""
+    runner = max((r.interp.score for r in rivals if not same(r.result, best.result)), default=0.0)
+    margin = best.interp.score - runner
+    return round(max(0.0, min(1.0, best.interp.score - max(0.0, 0.15 - margin))), 3)

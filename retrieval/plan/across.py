@@ -1,33 +1,48 @@
-"""Builders over several documents: the same plan per department, then their sum, ratio or
-difference (two departments added, one as a multiple of the other, project counts compared)."""
+"""Builders over several documents: the same figure per department, then their sum, ratio,
+difference, ranking (谁最多), or the departments where it is zero (哪些没安排)."""
 
 from __future__ import annotations
 
 import re
 
-from retrieval.plan.builders import builder, interp
+from retrieval.plan.base import interp, op_span
 from retrieval.plan.context import Context, Source
-from retrieval.plan.items import distinct, find_items
+from retrieval.plan.items import Item, distinct, find_items
 from retrieval.plan.records import Interpretation, Plan
 
+# a question about every department, or several the user does not name
+ASKS_ACROSS = re.compile(r"哪个部门|哪一个部门|哪家|哪个单位|各部门|几个部门|这些部门|所有部门|各单位|这几个部门|几家|各家|"
+                         r"哪个局|哪些部门|五个部门|五家|五份|谁的|谁家|哪一家|哪个的|所有单位|全部部门|哪些单位")
+_ZERO = re.compile(r"没有?安排|一分钱|为零|为0|是0|没有花|没花")
 
-def _same_item(ctx: Context, sources: list[Source]) -> list[Plan] | None:
-    """One leaf per department for the item the question names (the whole budget when none)."""
-    leaves = []
+
+def _leaf(src: Source, item: Item | None) -> Plan | None:
+    if item is not None:
+        leaf = item.leaf
+    else:
+        leaf = Plan(op="value", entity=src.key("measure:支出总计"), label="支出总计")
+    return leaf.model_copy(update={"label": f"{src.department}{leaf.label}"})
+
+
+def _same_item(ctx: Context, sources: list[Source]) -> tuple[list[Plan], list[tuple[int, int]]] | None:
+    """One leaf per department for the thing the question names (the whole budget when none): the
+    best reading of the question in each document alone, by the builders of one figure."""
+    from retrieval.plan import lookups, sets
+
+    leaves, spans = [], []
     for src in sources:
-        items = [i for i in distinct(find_items(ctx, src)) if i.kind != "unit"]
-        if items:
-            leaf = items[0].leaf
-        elif re.search(r"预算|花|钱|支出", ctx.text):
-            leaf = Plan(op="value", entity=src.key("measure:支出总计"), label="支出总计")
-        else:
-            return None
-        name = src.facts.document.department
-        leaves.append(leaf.model_copy(update={"label": f"{name}{leaf.label}"}))
-    return leaves
+        alone = Context(ctx.reading, [src], ctx.quotes, ctx.findings)
+        found = lookups.item_value(alone) + sets.stated_count(alone) + lookups.row_column(alone)
+        found = [f for f in found if f.plan.op == "value"]
+        if not found:
+            return None  # this department has no such item: not comparable as asked
+        best = max(found, key=lambda f: (sum(b - a for a, b in f.covered), f.score))
+        leaves.append(best.plan.model_copy(update={"label": f"{src.department}{best.plan.label}"}))
+        spans += best.covered
+    return leaves, spans
 
 
-def _share(ctx: Context, src: Source) -> Plan | None:
+def _share(ctx: Context, src: Source) -> tuple[Plan, list[tuple[int, int]]] | None:
     """One department's share "X占Y": Y the item after 占, else the whole budget."""
     items = distinct(find_items(ctx, src))
     at = ctx.text.find("占")
@@ -35,66 +50,101 @@ def _share(ctx: Context, src: Source) -> Plan | None:
     after = [i for i in items if at >= 0 and i.start > at]
     if not before:
         return None
-    part = before[0]
+    part = before[-1]
     base = after[0].leaf if after else Plan(op="value", entity=src.key("measure:支出总计"), label="支出总计")
-    name = src.facts.document.department
-    return Plan(op="share", args=[part.leaf, base], label=f"{name}{part.name}占{base.label}的比重")
+    spans = [(part.start, part.end)] + ([(after[0].start, after[0].end)] if after else [])
+    return Plan(op="share", args=[part.leaf, base], label=f"{src.department}{part.name}占{base.label}的比重"), spans
 
 
-def _project_count(src: Source) -> Plan:
-    leaves = [src.project_leaf(p)
-              for p in src.facts.projects]
-    return Plan(op="count", args=leaves, unit="个", label=f"{src.facts.document.department}的项目个数")
+def _ops(ctx: Context, *names: str) -> list[tuple[int, int]]:
+    return [(m.start, m.end) for m in ctx.mentions("operator") if m.name in names]
 
 
-@builder("across")
 def across(ctx: Context) -> list[Interpretation]:
-    sources = ctx.sources[:2]
-    if len(ctx.sources) != 2 or ASKS_ACROSS.search(ctx.text):
-        return []  # two departments named; every department is all_departments' question
-    r = ctx.reading
-    counting = r.asked.kind == "count" and "项目" in ctx.text
-    if counting:
-        counts = [_project_count(s) for s in sources]
-        if r.op("difference"):
-            return [interp(Plan(op="difference", args=counts, label="项目个数之差"), 0.9, sources)]
+    """Two departments named: the same figure of each, added, divided or subtracted."""
+    if len(ctx.sources) != 2:
         return []
+    sources = ctx.sources
+    r = ctx.reading
+    out = []
+    if r.asked.kind == "count" and "项目" in ctx.text:
+        counts = [Plan(op="count", args=[s.project_leaf(p) for p in s.facts.projects], unit="个",
+                       label=f"{s.department}的项目个数") for s in sources]
+        spans = [m.span() for m in re.finditer("项目", ctx.text)]
+        if r.op("difference"):
+            out.append(interp(Plan(op="difference", args=counts, label="项目个数之差"), 0.9, sources,
+                              *spans, *_ops(ctx, "difference")))
+        return out
     if r.asked.kind == "percent":
         shares = [_share(ctx, s) for s in sources]
-        if all(shares) and (r.op("difference") or r.op("compare_which")):
-            return [interp(Plan(op="difference", args=shares, label="两者比重之差"), 0.9, sources)]
+        if not all(shares):
+            return out
+        spans = [sp for _, s in shares for sp in s]
+        if r.op("difference") or r.op("compare_which"):
+            out.append(interp(Plan(op="difference", args=[p for p, _ in shares], label="两者比重之差"), 0.9,
+                              sources, *spans, *_ops(ctx, "difference", "share", "compare_which")))
+        elif r.op("list") or re.search(r"各|分别", ctx.text):
+            out.append(interp(Plan(op="list", relation="each", args=[p for p, _ in shares], label="各自的比重"),
+                              0.88, sources, *spans, *_ops(ctx, "share", "list")))
+        return out
+    found = _same_item(ctx, sources)
+    if not found:
         return []
-    leaves = _same_item(ctx, sources)
-    if not leaves:
-        return []
+    leaves, spans = found
     if r.op("sum") and r.asked.kind in (None, "amount"):
-        return [interp(Plan(op="sum", args=leaves, label="合计"), 0.9, sources)]
+        out.append(interp(Plan(op="sum", args=leaves, label="合计"), 0.9, sources, *spans, *_ops(ctx, "sum")))
     if r.asked.kind == "ratio":
-        return [interp(Plan(op="ratio", args=leaves, label="倍数"), 0.9, sources)]
-    return []
+        out.append(interp(Plan(op="ratio", args=leaves, label="倍数"), 0.9, sources, *spans, *_ops(ctx, "ratio")))
+    if r.op("difference"):
+        out.append(interp(Plan(op="difference", args=leaves, label="差额"), 0.9, sources, *spans,
+                          *_ops(ctx, "difference", "compare_which")))
+    return out
 
 
-@builder("all_departments")
 def all_departments(ctx: Context) -> list[Interpretation]:
-    """"哪个部门公务接待费最多", "这几个部门一共多少": the same item in every document asked about,
-    ranked or added up (three or more departments, or two when no one was named)."""
-    if len(ctx.sources) < 2 or not ctx.reading.text or not ASKS_ACROSS.search(ctx.reading.text):
-        return []
-    leaves = _same_item(ctx, ctx.sources)
-    if not leaves:
+    """"哪个部门公务接待费最多", "这几个部门一共多少", "哪些部门没安排三公经费": the same item in
+    every document asked about, ranked, added up, or those where it is zero."""
+    if len(ctx.sources) < 2 or not ASKS_ACROSS.search(ctx.text) and len(ctx.sources) < 3:
         return []
     r = ctx.reading
-    top = r.op("top")
-    if top is not None or re.search(r"哪个.{0,6}最|谁.{0,4}最", ctx.text):
-        smallest = bool(re.search(r"最少|最小|最低", ctx.text))
-        k = int(top.value) if top is not None and top.value else 1
-        plan = Plan(op="top", args=leaves, value=k, relation="min" if smallest else None,
-                    label=f"各部门中{'最少' if smallest else '最多'}的")
-        return [interp(plan, 0.85, ctx.sources)]
+    cue = [m.span() for m in ASKS_ACROSS.finditer(ctx.text)] + _ops(ctx, "compare_which")
+    if r.asked.kind == "percent":
+        shares = [_share(ctx, s) for s in ctx.sources]
+        if not all(shares) or r.op("top") is None:
+            return []
+        spans = [sp for _, s in shares for sp in s]
+        return [_ranked(ctx, [p for p, _ in shares], spans + cue)]
+    found = _same_item(ctx, ctx.sources)
+    if not found:
+        return []
+    leaves, spans = found
+    out = []
+    if r.op("top") is not None:
+        out.append(_ranked(ctx, leaves, spans + cue))
     if r.op("sum"):
-        return [interp(Plan(op="sum", args=leaves, label="各部门合计"), 0.85, ctx.sources)]
-    return []
+        out.append(interp(Plan(op="sum", args=leaves, label="各部门合计"), 0.86, ctx.sources, *spans, *cue,
+                          *_ops(ctx, "sum")))
+    zero = _ZERO.search(ctx.text)
+    if zero:
+        plan = Plan(op="list", relation="zero", args=leaves, label="为零的部门")
+        out.append(interp(plan, 0.86, ctx.sources, *spans, *cue, zero.span()))
+    return out
 
 
-# a question about every department, or several the user does not name
-ASKS_ACROSS = re.compile(r"哪个部门|哪一个部门|哪家|哪个单位|各部门|几个部门|这些部门|所有部门|各单位|这几个部门|几家|各家|哪个局")
+def _ranked(ctx: Context, leaves: list[Plan], spans) -> Interpretation:
+    top = ctx.reading.op("top")
+    smallest = bool(re.search(r"最少|最小|最低", ctx.text))
+    k = int(top.value) if top is not None and top.value else 1
+    plan = Plan(op="top", args=leaves, value=k, relation="min" if smallest else None,
+                label=f"各部门中{'最少' if smallest else '最多'}的")
+    spans = list(spans) + ([(top.start, top.end)] if top else [])
+    # "最多的比最少的多多少": the two ends subtracted
+    diff = op_span(ctx, "difference")
+    if diff and re.search(r"最少|最小|最低", ctx.text) and re.search(r"最多|最大|最高", ctx.text):
+        high = Plan(op="top", args=leaves, value=1, label="最多的")
+        low = Plan(op="top", args=leaves, value=1, relation="min", label="最少的")
+        for m in re.finditer(r"最少|最小|最低|最多|最大|最高", ctx.text):
+            spans.append(m.span())
+        return interp(Plan(op="difference", args=[high, low], label="最多与最少之差"), 0.88, ctx.sources,
+                      *spans, diff)
+    return interp(plan, 0.86, ctx.sources, *spans)

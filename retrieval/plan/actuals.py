@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from retrieval.facts import RowRef
 from retrieval.plan import families
-from retrieval.plan.builders import _rows_for, builder, interp, single, tables_named
+from retrieval.plan.base import interp, rows_for, single, tables_named
 from retrieval.plan.context import Context, Source
 from retrieval.plan.items import distinct, find_items
 from retrieval.plan.records import Interpretation, Plan
@@ -13,7 +13,6 @@ from retrieval.plan.records import Interpretation, Plan
 _SCORE = 0.93  # above a bare row × column: the question names the families the table prints
 
 
-@builder("budget_actual")
 def budget_actual(ctx: Context) -> list[Interpretation]:
     src = single(ctx)
     if src is None:
@@ -49,7 +48,8 @@ def _inside(inner: tuple[int, int], outer: tuple[int, int]) -> bool:
 
 def _named_rows(ctx: Context, src: Source) -> list[tuple[str, RowRef, float, tuple[int, int]]]:
     """Rows the question names: linked rows, and the rows of the items it names (rows_of_item)."""
-    out = [(e.key, e.ref, score, span) for e, score, span, _ in _rows_for(ctx, src, tables_named(ctx, src))]
+    tables = [t for t, _ in tables_named(ctx, src)]
+    out = [(e.key, e.ref, score, spans[0]) for e, score, spans, _ in rows_for(ctx, src, tables)]
     for item in distinct(find_items(ctx, src)):
         if item.score < 0.8:  # a lexicon term for plain words counts
             continue

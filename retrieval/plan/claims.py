@@ -1,93 +1,188 @@
-"""Claims ("不到三成", "快翻倍了", "超过500万元", "一半以上是…"): the figure the claim is about,
-computed by the other builders, compared with the stated value by the claim's relation."""
+"""Claims ("不到三成", "快翻倍了", "超过500万元", "三公经费是0", "X比Y多", "钱主要花在X上"): the
+figure the claim is about, computed by the other builders, judged against what the claim says."""
 
 from __future__ import annotations
 
 import re
 
-from retrieval.plan.builders import BUILDERS, builder
+from retrieval.plan import computed, indicators, lookups, sets
+from retrieval.plan.base import interp, single
 from retrieval.plan.context import Context
+from retrieval.plan.figures import COMPONENTS, MEASURES
+from retrieval.plan.items import distinct, find_items
 from retrieval.plan.records import Interpretation, Plan
 from retrieval.question.records import Mention
 
-# the claim's own words do not choose the figure: these builders compute what it is about
-_INNER = ("share", "ratio", "change", "row_column", "unit_figure", "set_sum", "per_unit", "item_value")
+# the builders whose figure a claim may be about
+_INNER = (computed.share, computed.stated_share, computed.ratio, computed.change, computed.previous_year,
+          lookups.row_column, lookups.unit_figure, sets.set_sum, sets.stated_count, sets.project_count,
+          computed.per_unit, lookups.item_value, indicators.indicator_value, computed.pair_difference)
+_ZERO = re.compile(r"是0|为0|是零|为零|一分钱都?没|一分没|没有安排|没安排|没有花|没花|不花钱|为空|无此")
+
+
+def claimed(ctx: Context) -> bool:
+    return any(m.name == "cue" for m in ctx.mentions("claim"))
 
 
 def stated_values(ctx: Context) -> list[Mention]:
-    stated = [m for m in ctx.mentions("constant") if m.unit in ("万元", "%", "倍") and m.value is not None]
+    stated = [m for m in ctx.mentions("constant") if m.unit in ("万元", "%", "倍", "个", "辆", "人", "台", "项")
+              and m.value is not None and m.name != "threshold"]
+    stated += [m for m in ctx.mentions("constant") if m.name == "threshold"]
     if not stated:  # "翻了一番" states a growth of 100% without writing the number
         stated = [Mention(kind="constant", start=m.start, end=m.end, text=m.text, value=100.0, unit="%",
                           name="double") for m in ctx.mentions("claim") if m.name == "double"]
+    if not stated:
+        zero = _ZERO.search(ctx.text)
+        if zero:  # "三公经费是0，对吗": a figure stated as none
+            stated = [Mention(kind="constant", start=zero.start(), end=zero.end(), text=zero.group(0), value=0.0,
+                              unit="万元", name="zero")]
     return stated
 
 
 def relation_for(ctx: Context, stated: Mention) -> str:
     """The relation word nearest the stated value ("超过一成", "快有…4倍", "一半以上")."""
+    if stated.name in ("zero",):
+        return "eq"
+    if stated.name == "threshold":
+        return "ge"
     rels = [m for m in ctx.mentions("claim") if m.name not in ("cue", "none", "up", "down", "main", "all")]
     if not rels:
         return "eq"
     return min(rels, key=lambda r: min(abs(r.start - stated.end), abs(stated.start - r.end))).name
 
 
-@builder("verify")
+_KIND = {"%": "percent", "倍": "ratio", "万元": "amount", "个": "count", "辆": "count", "人": "count",
+         "台": "count", "项": "count"}
+
+
 def verify(ctx: Context) -> list[Interpretation]:
-    if not any(m.name == "cue" for m in ctx.mentions("claim")):
+    """A claim stating a figure: the figure it is about, judged by the claim's relation."""
+    if not claimed(ctx):
         return []
     stated = stated_values(ctx)
     units = [s.unit for s in stated]
-    if not stated or any(units.count(u) > 1 for u in units):
-        return []  # "表里是4.20、另一表是34.20，算错了吗": the claim is about the figures, not one of them
+    if not stated or any(units.count(u) > 1 for u in units if u == "万元" and len(stated) > 2):
+        return []
     out = []
     for s in stated:
-        # the claim's stated value says what kind of figure it is about ("4倍" a ratio, "一成" a share)
-        kind = {"%": "percent", "倍": "ratio", "万元": "amount"}[s.unit]
-        asked = ctx.reading.asked.model_copy(update={"kind": kind, "parts": [kind]})
-        claim_ctx = Context(ctx.reading.model_copy(update={"asked": asked}), ctx.sources)
-        for name in _INNER:
-            for inner in BUILDERS[name](claim_ctx):
-                unit = s.unit
-                if inner.plan.op == "share" and unit != "%" or inner.plan.op == "ratio" and unit != "倍":
+        kind = _KIND[s.unit]
+        asked = ctx.reading.asked.model_copy(update={"kind": kind, "parts": [kind],
+                                                     "unit": s.unit if kind == "count" else None})
+        reading = ctx.reading.model_copy(update={"asked": asked})
+        claim_ctx = Context(reading, ctx.sources, ctx.quotes)
+        for build in _INNER:
+            for inner in build(claim_ctx):
+                op = inner.plan.op
+                if op == "share" and s.unit != "%" or op == "ratio" and s.unit != "倍":
                     continue
-                if inner.plan.op not in ("share", "ratio") and unit in ("%", "倍") and name != "change":
-                    continue
-                if s.start in {a for a, _ in inner.covered}:
+                if s.start in {a for a, _ in inner.covered} and s.name != "zero":
                     continue  # the stated value was read as the base of the figure itself
                 relation = "ge" if s.name == "double" else relation_for(ctx, s)
                 plan = Plan(op="verify", args=[inner.plan], relation=relation, stated=s.value,
-                            unit=unit, label=f"核对：{inner.plan.label}")
-                out.append(Interpretation(builder="", plan=plan, score=min(0.99, inner.score + 0.1),
-                                          covered=inner.covered + [(s.start, s.end)], doc_ids=inner.doc_ids))
+                            unit=s.unit, label=f"核对：{inner.plan.label}")
+                out.append(Interpretation(builder="", plan=plan, score=min(0.99, inner.score + 0.08),
+                                          covered=inner.covered + [(s.start, s.end)], doc_ids=inner.doc_ids,
+                                          reads=inner.reads))
     return out
 
 
-@builder("kind_claim")
+_MORE = re.compile(r"比(?P<rest>.{1,24}?)(?P<word>多|高|大|少|低|小|贵|便宜)")
+
+
+def compare_claim(ctx: Context) -> list[Interpretation]:
+    """"X比Y多吗", "有人说项目支出比基本支出还多": both figures, and whether X is larger (smaller)."""
+    src = single(ctx)
+    m = _MORE.search(ctx.text)
+    if src is None or m is None:
+        return []
+    if re.match(r"多少|几", ctx.text[m.end():m.end() + 2]):
+        return []  # "比Y多多少" asks the difference
+    items = distinct(find_items(ctx, src))
+    before = [i for i in items if i.end <= m.start()]
+    after = [i for i in items if m.start() < i.start < m.end("word")]
+    if not before or not after:
+        return []
+    a, b = before[-1], after[0]
+    relation = "gt" if m.group("word") in ("多", "高", "大", "贵") else "lt"
+    plan = Plan(op="compare", args=[a.leaf, b.leaf], relation=relation,
+                label=f"{a.name}{'多于' if relation == 'gt' else '少于'}{b.name}")
+    word = (m.start("word"), m.end("word"))
+    still = re.search(r"还|更", ctx.text[m.start():m.end()])
+    spans = [(a.start, a.end), (b.start, b.end), (m.start(), m.start() + 1), word]
+    if still:
+        spans.append((m.start() + still.start(), m.start() + still.end()))
+    return [interp(plan, 0.88, src, *spans)]
+
+
+def main_claim(ctx: Context) -> list[Interpretation]:
+    """"钱主要花在X上", "大头是X": X is larger than every other part of the whole it belongs to."""
+    src = single(ctx)
+    main = next((m for m in ctx.mentions("claim") if m.name == "main"), None)
+    if src is None or main is None or not claimed(ctx):
+        return []
+    items = [i for i in distinct(find_items(ctx, src)) if i.start >= main.start - 2]
+    for item in items:
+        whole = next((w for w, parts in COMPONENTS.items() if item.name in parts), None)
+        if whole is None:
+            continue
+        others = [p for p in COMPONENTS[whole] if p != item.name]
+        if len(others) != 1:
+            continue
+        other = Plan(op="value", entity=src.key(f"measure:{others[0]}" if others[0] in MEASURES else f"item:{others[0]}"),
+                     label=others[0])
+        plan = Plan(op="compare", args=[item.leaf, other], relation="gt", label=f"{item.name}多于{others[0]}")
+        return [interp(plan, 0.88, src, (item.start, item.end), (main.start, main.end))]
+    return []
+
+
 def kind_claim(ctx: Context) -> list[Interpretation]:
     """A claim that every project is of one kind: the projects not of that kind are counted,
     the claim holds when there are none (and the count of projects is the one stated)."""
-    if not any(m.name == "cue" for m in ctx.mentions("claim")) or len(ctx.sources) != 1:
+    src = single(ctx)
+    if src is None or not claimed(ctx):
         return []
-    src = ctx.sources[0]
     kinds = {p.category for p in src.facts.projects if p.category}
-    said = [k for k in kinds if k in ctx.text]
     alls = re.search(r"(全都|全部|都)是(?P<kind>[\u4e00-\u9fff]{2,8}?类)", ctx.text)
-    if not said or not alls or alls.group("kind") not in kinds:
+    if not alls or alls.group("kind") not in kinds:
         return []
     kind = alls.group("kind")
     others = [p for p in src.facts.projects if p.category != kind]
-    leaves = [src.project_leaf(p)
-              for p in others]
-    inner = Plan(op="count", args=leaves, unit="个", label=f"不属于{kind}的项目个数")
+    inner = Plan(op="count", args=[src.project_leaf(p) for p in others], unit="个", label=f"不属于{kind}的项目个数")
     stated = [m for m in ctx.mentions("constant") if m.unit == "个" and m.value]
+    spans = [alls.span()] + [m.span() for m in re.finditer("项目", ctx.text)]
     if stated and int(stated[0].value) != len(src.facts.projects):
-        inner = Plan(op="count", args=[src.project_leaf(p) for p in src.facts.projects], unit="个",
-                     label="项目个数")
+        inner = Plan(op="count", args=[src.project_leaf(p) for p in src.facts.projects], unit="个", label="项目个数")
         plan = Plan(op="verify", args=[inner], relation="eq", stated=stated[0].value, unit="个",
                     label=f"核对：项目个数是否为{int(stated[0].value)}个")
+        spans.append((stated[0].start, stated[0].end))
     else:
-        of_kind = [src.project_leaf(p)
-                   for p in src.facts.projects if p.category == kind]
+        of_kind = [src.project_leaf(p) for p in src.facts.projects if p.category == kind]
         evidence = [Plan(op="list", args=of_kind, label=f"{kind}项目")] if of_kind else []
         plan = Plan(op="verify", args=[inner, *evidence], relation="eq", stated=0, unit="个",
                     label=f"核对：全部是{kind}")
-    return [Interpretation(builder="", plan=plan, score=0.85, doc_ids=[src.doc_id])]
+        spans += [(m.start, m.end) for m in stated]
+    return [interp(plan, 0.88, src, *spans)]
+
+
+def top_claim(ctx: Context) -> list[Interpretation]:
+    """"花钱最多的是X，是这样吗": is X the largest (smallest) project?"""
+    src = single(ctx)
+    top = ctx.reading.op("top")
+    if src is None or top is None or not claimed(ctx) or not src.facts.projects:
+        return []
+    named = [c for c in src.links if c.kind == "project" and c.score >= 0.9 and c.start > top.start]
+    if not named:
+        return []
+    c = named[0]
+    project = next((p for p in src.facts.projects if p.name == c.name or p.ref.row.label == c.name), None)
+    if project is None:
+        return []
+    smallest = bool(re.search(r"最少|最小|最低|最便宜", top.text))
+    leaves = [src.project_leaf(p) for p in src.facts.projects]
+    best = Plan(op="top", args=leaves, value=1, relation="min" if smallest else None,
+                label=f"金额{'最小' if smallest else '最大'}的项目")
+    plan = Plan(op="compare", relation="is_top", args=[src.project_leaf(project), best],
+                label=f"{project.name}是否金额{'最小' if smallest else '最大'}的项目")
+    spans = [(top.start, top.end), (c.start, c.end)] + [m.span() for m in re.finditer("项目", ctx.text)]
+    spans += [(m.start, m.end) for m in ctx.mentions("constant") if m.unit == "个"]
+    return [interp(plan, 0.9, src, *spans)]

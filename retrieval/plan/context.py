@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from retrieval.facts import DocFacts
@@ -14,13 +15,17 @@ from retrieval.question.records import Candidate, Mention, Reading
 ENUMERATION = re.compile(r"、|以及|和|与|及|跟|加上|还有|,")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Source:
+    """One document a question is about, with the question's words linked to its entities."""
+
     doc_id: str
     facts: DocFacts
     index: EntityIndex
     named: str  # the words that named the department ("" when inferred)
     links: list[Candidate] = field(default_factory=list)
+    unit: str | None = None  # a budget unit inside the department the question names (…中心)
+    unit_span: tuple[int, int] | None = None
 
     def entity(self, candidate: Candidate) -> Entity:
         found = self.index.get(candidate.entity)
@@ -36,11 +41,21 @@ class Source:
         return Plan(op="value", entity=self.key(f"project:{project.ref.table.table_id}:{project.ref.row.index}"),
                     label=project.name)
 
+    @property
+    def department(self) -> str:
+        return self.facts.document.department
 
-@dataclass
+
+# the text search a builder may use: (question, doc_ids) → the best sentences as (text, citation)
+Quotes = Callable[[str, list[str]], list]
+
+
+@dataclass(frozen=True)
 class Context:
     reading: Reading
     sources: list[Source]
+    quotes: Quotes | None = None
+    findings: Callable[[str], list] | None = None  # the audit's findings of a document
 
     @property
     def text(self) -> str:

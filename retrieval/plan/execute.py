@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 from retrieval.compose import num
 from retrieval.facts import DocFacts, RowRef
-from retrieval.lookup import column_figure, item_figure, measure_figure, row_amount
+from retrieval.plan.figures import column_figure, item_figure, measure_figure, row_amount
 from retrieval.plan.records import Plan, Result
 from retrieval.question.linking import Entity, EntityIndex
 from retrieval.question.mentions import vocabulary
@@ -19,7 +19,9 @@ from retrieval.records import Figure
 
 AMOUNT_UNITS = {"万元": 1.0, "元": 0.0001, "亿元": 10000.0}
 COUNT_UNITS = {"个", "项", "辆", "人", "名", "台", "条", "家", "次", "件", "户", "套", "场", "期", "份", "所",
-               "张", "部", "位", "类", "处"}
+               "张", "部", "位", "类", "处", "人次", "座", "批", "本", "篇", "门", "间", "栋", "户次", "件次", "宗",
+               "笔", "起", "支", "辆次", "万人次", "万件", "万次", "个社区"}
+TIME_UNITS = {"小时", "天", "日", "分钟", "个月", "月", "年", "工作日", "秒", "周", "季度"}
 
 
 class PlanFailed(Exception):
@@ -37,6 +39,8 @@ def kind_of(unit: str | None) -> str:
         return "ratio"
     if unit in COUNT_UNITS:
         return "count"
+    if unit in TIME_UNITS:
+        return "time"
     return "text"
 
 
@@ -53,6 +57,23 @@ class Executor:
         return handler(self, plan)
 
     # ---- leaves ---------------------------------------------------------------------------
+    def worded(self, plan: Plan) -> Result | None:
+        """An indicator whose value is words ("即时响应", "2025年底前"): its text, cited; None for
+        any other leaf."""
+        doc_id, _, key = (plan.entity or "").partition("|")
+        if not key.startswith("indicator:") or doc_id not in self.sources:
+            return None
+        df, index = self.sources[doc_id]
+        entity = index.get(key)
+        if entity is None:
+            raise PlanFailed("unknown indicator")
+        ind = entity.ref
+        if ind.number is not None and plan.relation != "level2":
+            return None
+        name = plan.label if plan.relation == "level2" else ind.level3
+        text = name if plan.relation == "level2" else f"{ind.level3}：{ind.value_text}"
+        return Result(value=None, unit=None, kind="text", texts=[text], citations=[df.cite_indicator(ind)])
+
     def figure(self, plan: Plan) -> Figure:
         doc_id, _, key = (plan.entity or "").partition("|")
         if doc_id not in self.sources:
@@ -78,7 +99,7 @@ class Executor:
             elif entity.kind == "indicator":
                 if ref.number is not None:
                     figure = Figure(value=ref.number, unit=ref.unit or "", label=ref.level3,
-                                    citation=df.cite_indicator(ref))
+                                    citation=df.cite_indicator(ref), text=ref.value_text)
             elif entity.kind == "fact":
                 figure = df.fact_figure(ref)
         if figure is None:
@@ -103,8 +124,51 @@ def _row_entity(df: DocFacts, key: str) -> Entity | None:
 
 
 def _value(ex: Executor, plan: Plan) -> Result:
+    worded = ex.worded(plan)
+    if worded is not None:
+        return worded
     f = ex.figure(plan)
     return Result(value=f.value, unit=f.unit, kind=kind_of(f.unit), figures=[f], items=[f])
+
+
+def _quote(ex: Executor, plan: Plan) -> Result:
+    if plan.cite is None:
+        raise PlanFailed("a quote without its source")
+    return Result(value=None, unit=None, kind="text", texts=[plan.label], citations=[plan.cite])
+
+
+def _previous(ex: Executor, plan: Plan) -> Result:
+    """Last year's figure: this year's less the stated increase, or plus the stated decrease."""
+    now, delta = (ex.run(a) for a in plan.args[:2])
+    if now.kind != "amount" or delta.kind != "amount":
+        raise PlanFailed("last year's figure needs two amounts")
+    a, b = _amount(now), _amount(delta)
+    value = round(a - b if plan.relation == "增加" else a + b, 2)
+    sign = "−" if plan.relation == "增加" else "+"
+    return Result(value=value, unit="万元", kind="amount", formula=f"{num(a)} {sign} {num(b)} = {num(value)}",
+                  figures=now.figures + delta.figures)
+
+
+def _compare(ex: Executor, plan: Plan) -> Result:
+    """A claim comparing two figures ("项目支出比基本支出多"): the verdict, both figures shown."""
+    a, b = (ex.run(x) for x in plan.args[:2])
+    if a.value is None or b.value is None or a.kind != b.kind:
+        raise PlanFailed("a comparison of unlike figures")
+    va, vb = (_amount(a), _amount(b)) if a.kind == "amount" else (a.value, b.value)
+    if plan.relation == "is_top":  # is the named one the top one? (a tie counts)
+        top = b.items[0]
+        holds = abs(va - vb) <= 0.005
+        sides = [Figure(value=a.value, unit=a.unit, label=plan.args[0].label, citation=a.figures[0].citation), top]
+        return Result(value=top.value, unit=top.unit, kind="verdict", verdict=holds,
+                      formula=f"{num(va)} {'=' if holds else '<'} {num(vb)}", figures=a.figures + b.figures,
+                      items=sides)
+    holds = {"gt": va > vb, "lt": va < vb, "eq": abs(va - vb) <= 0.005, "ge": va >= vb, "le": va <= vb}[
+        plan.relation or "gt"]
+    sign = ">" if va > vb else "<" if va < vb else "="
+    sides = [Figure(value=r.value, unit=r.unit, label=arg.label or r.figures[0].label, citation=r.figures[0].citation)
+             for arg, r in zip(plan.args, (a, b)) if r.figures]
+    return Result(value=None, unit=None, kind="verdict", verdict=holds, formula=f"{num(va)} {sign} {num(vb)}",
+                  figures=a.figures + b.figures, items=sides)
 
 
 def _const(ex: Executor, plan: Plan) -> Result:
@@ -224,6 +288,10 @@ def _count(ex: Executor, plan: Plan) -> Result:
 def _list(ex: Executor, plan: Plan) -> Result:
     if plan.relation == "each":
         return _each(ex, plan)
+    if plan.relation == "texts":
+        return _texts(ex, plan)
+    if plan.relation == "zero":
+        return _zero(ex, plan)
     parts = _members(ex, plan)
     items = [f for p in parts for f in p.items]
     if not items:
@@ -233,6 +301,24 @@ def _list(ex: Executor, plan: Plan) -> Result:
         formula = " + ".join(num(f.value * AMOUNT_UNITS[f.unit]) for f in items) + f" = {num(total)}"
         return Result(value=total, unit="万元", kind="amount", formula=formula, figures=items, items=items)
     return Result(value=None, unit=None, kind="text", figures=items, items=items)
+
+
+def _texts(ex: Executor, plan: Plan) -> Result:
+    """Things listed in words (indicators with their values): each cited, no total."""
+    texts, cites, figures = [], [], []
+    for arg in plan.args:
+        r = ex.run(arg)
+        if r.texts:
+            texts += r.texts
+            cites += r.citations
+        else:
+            for f in r.figures:
+                texts.append(f"{f.label}：{f.text or f'{f.value:g}{f.unit}'}")
+                cites.append(f.citation)
+                figures.append(f)
+    if not texts:
+        raise PlanFailed("an empty list")
+    return Result(value=None, unit=None, kind="text", texts=texts, citations=cites, figures=figures)
 
 
 def _each(ex: Executor, plan: Plan) -> Result:
@@ -253,15 +339,32 @@ def _each(ex: Executor, plan: Plan) -> Result:
 
 
 def _top(ex: Executor, plan: Plan) -> Result:
-    parts = _members(ex, plan)
-    items = sorted((f for p in parts for f in p.items), key=lambda f: f.value, reverse=plan.relation != "min")
+    items = []
+    for arg in plan.args:
+        r = ex.run(arg)
+        if arg.op in ("top", "list"):
+            items += r.items
+        elif r.value is not None and r.figures:
+            # a computed member (a department's share): its own figure, named by its plan
+            items.append(r.figures[0] if arg.op == "value" else Figure(
+                value=r.value, unit=r.unit or "", label=arg.label, citation=r.figures[0].citation))
+    items = sorted(items, key=lambda f: f.value, reverse=plan.relation != "min")
     k = int(plan.value or 1)
     if len(items) < k:
         raise PlanFailed("fewer items than asked")
     chosen = items[:k]
     head = chosen[0] if k == 1 else None
     return Result(value=head.value if head else None, unit=head.unit if head else None,
-                  kind=kind_of(head.unit) if head else "text", figures=chosen, items=chosen)
+                  kind=kind_of(head.unit) if head else "text", figures=items, items=chosen)
+
+
+def _zero(ex: Executor, plan: Plan) -> Result:
+    """The members whose figure is zero (哪些部门没安排): counted, each member cited."""
+    members = [ex.run(arg) for arg in plan.args]
+    figures = [r.figures[0] for r in members if r.figures]
+    zeros = [f for f in figures if abs(f.value) < 0.005]
+    return Result(value=float(len(zeros)), unit="个", kind="count", figures=figures, items=zeros,
+                  formula="、".join(f.label for f in zeros) or None)
 
 
 def judge(relation: str, actual: float, stated: float) -> bool:
@@ -328,9 +431,28 @@ def _agree(ex: Executor, plan: Plan) -> Result:
                   figures=figures)
 
 
+# which of a finding's figures is the one the check established (not the one it doubts)
+_PRIMARY = ("table", "listed", "indicator", "value", "summary", "fiscal", "implied_previous")
+
+
+def _finding(ex: Executor, plan: Plan) -> Result:
+    """The audit's finding: inconsistent unless it is only a difference of scope (severity info)."""
+    f = plan.finding
+    if f is None:
+        raise PlanFailed("no finding")
+    figures = f.figures or {}
+    key = next((k for k in _PRIMARY if k in figures), next(iter(figures), None))
+    value = figures.get(key) if key else None
+    unit = None if value is None else ("个" if f.kind == "count" else "%" if "%" in f.message and key == "value" else "万元")
+    text = f.message + (f"（{f.note}）" if f.note else "")
+    return Result(value=value, unit=unit, kind="verdict", verdict=f.severity == "info", texts=[text],
+                  citations=list(f.citations))
+
+
 OPS: dict[str, Callable[[Executor, Plan], Result]] = {
     "value": _value, "const": _const, "sum": _sum, "difference": _difference,
     "ratio": lambda ex, p: _ratio(ex, p, share=False), "share": lambda ex, p: _ratio(ex, p, share=True),
     "divide": _divide, "times": _times, "growth": _growth, "count": _count, "list": _list, "top": _top,
-    "verify": _verify, "agree": _agree,
+    "verify": _verify, "agree": _agree, "previous": _previous, "quote": _quote, "compare": _compare,
+    "finding": _finding,
 }

@@ -1,9 +1,9 @@
 """The budget items a question names in one document, as plan leaves with their spans.
 
-Three sources, all scored: the document's own entities linked by similarity (rows, projects,
-narrative figures, columns), the measures of the whole budget (基本支出, 支出总计 …), and the
-lexicon's plain words (公车 → 公务用车购置及运行费). Overlaps are kept as alternatives of one
-span; the builders choose among them by what the plan needs.
+Four sources, all scored: plain words for the whole budget (全年预算), the measures of the whole
+budget (基本支出, 支出总计 …), the lexicon's plain words (公车 → 公务用车运行维护费), and the
+document's own entities linked by similarity (rows, projects, narrative figures, columns).
+Overlaps are kept as alternatives of one span; the builders choose among them.
 """
 
 from __future__ import annotations
@@ -11,21 +11,36 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from retrieval.lookup import MEASURES, item_figure
 from retrieval.plan.context import Context, Source
+from retrieval.plan.figures import MEASURES, item_figure
 from retrieval.plan.records import Plan
 from retrieval.question.linking import loose
-from retrieval.understand import lexicon
+from retrieval.question.mentions import lexicon
 
 GENERIC = {"项目", "合计", "小计", "总计", "金额", "单位", "部门", "预算", "支出", "收入", "资金", "车辆"}
-# plain words for the whole budget (一年花多少钱, 全年预算): the measure they mean
+# plain words for the whole budget (全年预算, 总支出): the measure they mean
 WHOLE = {"全年预算": "支出总计", "全部支出": "支出总计", "所有支出": "支出总计", "支出总额": "支出总计",
          "总经费": "支出总计", "整体支出": "支出总计", "总预算": "支出总计", "预算总额": "支出总计", "部门预算": "支出总计",
          "全部预算": "支出总计", "总支出": "支出总计", "支出总计": "支出总计", "收入总计": "收入总计",
-         "总收入": "收入总计", "收支总计": "支出总计", "预算总计": "支出总计"}
+         "总收入": "收入总计", "收支总计": "收支总计", "预算总计": "支出总计", "收支总额": "收支总计",
+         "收入预算": "收入总计", "支出预算": "支出总计", "预算规模": "支出总计", "收支预算总计": "收支总计",
+         "收支预算": "收支总计", "预算收支总计": "收支总计", "收支规模": "收支总计", "总盘子": "支出总计",
+         "盘子": "支出总计", "全年经费": "支出总计", "总的预算": "支出总计", "部门总预算": "支出总计"}
 
 
-@dataclass
+# the head noun after an item's name ("“办公经费—维修费”这个项目", "机关服务科目"): part of naming it
+_HEAD = re.compile(r"^[”\"」』)）]*(?:这个|那个|这一|该|这)?(?:项目|科目|款项|这一项|这项|一项|专项)")
+# the department's own budget unit (its code ends 001): "机关本级", "局机关"
+_OWN_UNIT = re.compile(r"机关本级|本级机关|局机关本级|局机关|局本级|机关本身|本级")
+
+
+def extend(text: str, start: int, end: int) -> tuple[int, int]:
+    """An item's span with the head noun that follows its name."""
+    m = _HEAD.match(text[end:])
+    return start, end + (m.end() if m else 0)
+
+
+@dataclass(frozen=True)
 class Item:
     start: int
     end: int
@@ -35,7 +50,8 @@ class Item:
     kind: str  # row, project, fact, column, measure, lexicon, unit
 
 
-def _leaf(src: Source, name: str, label: str | None = None) -> Plan | None:
+def leaf_for(src: Source, name: str, label: str | None = None) -> Plan | None:
+    """The plan leaf of an item's amount in this document, or None when it has none."""
     if item_figure(src.facts, name) is None:
         if name not in MEASURES and item_figure(src.facts, name + "合计") is not None:
             # "“三公”经费" is the row "“三公”经费合计" of a publisher's 三公 table
@@ -51,51 +67,98 @@ def find_items(ctx: Context, src: Source, floor: float = 0.8) -> list[Item]:
     found: list[Item] = []
     for word, measure in sorted(WHOLE.items(), key=lambda kv: -len(kv[0])):
         for m in re.finditer(re.escape(word), text):
-            leaf = _leaf(src, measure)
+            leaf = leaf_for(src, measure)
             if leaf:
                 found.append(Item(m.start(), m.end(), measure, leaf, 0.95, "measure"))
     for measure in MEASURES:
         for m in re.finditer(re.escape(measure), text):
-            leaf = _leaf(src, measure)
+            leaf = leaf_for(src, measure)
             if leaf:
                 found.append(Item(m.start(), m.end(), measure, leaf, 1.0, "measure"))
     for word, terms in lexicon().items():
         for m in re.finditer(re.escape(word), text):
             for term in terms:
-                leaf = _leaf(src, term)
+                leaf = leaf_for(src, term)
                 if leaf and term not in GENERIC:
-                    found.append(Item(m.start(), m.end(), term, leaf, 0.85, "lexicon"))
+                    found.append(Item(m.start(), m.end(), term, leaf, 0.9, "lexicon"))
                     break
     for c in src.links:
-        if c.score < floor or c.kind in ("indicator", "unit") or loose(c.name) in GENERIC:
+        if c.score < floor or c.kind in ("indicator", "indicator_project") or loose(c.name) in GENERIC or c.start < 0:
             continue
-        if c.start < 0:
-            continue  # linked through the lexicon's terms: the lexicon item above has the span
-        leaf = _leaf(src, c.name)
+        if c.kind == "unit":  # a budget unit inside the department: its row's total
+            if c.name != src.department:
+                leaf = Plan(op="value", entity=src.key(c.entity), label=c.name)
+                found.append(Item(*extend(text, c.start, c.end), c.name, leaf, c.score, "unit"))
+            continue
+        leaf = leaf_for(src, c.name)
         if leaf is None:
             continue
-        # the span in the loose question maps back approximately: find the name in the text
-        at = text.find(c.name)
-        start, end = (at, at + len(c.name)) if at >= 0 else _span_in(text, c.name, c.start, c.end)
-        found.append(Item(start, end, c.name, leaf, c.score, c.kind))
-    best: dict[tuple[str], Item] = {}
+        found.append(Item(*extend(text, c.start, c.end), c.name, leaf, c.score, c.kind))
+    for m in _OWN_UNIT.finditer(text):
+        own = [e for e in src.index.entities if e.kind == "unit" and e.name == src.department
+               and e.code and len(e.code) > 3]
+        if own:
+            leaf = Plan(op="value", entity=src.key(own[0].key), label=f"{src.department}机关本级")
+            found.append(Item(m.start(), m.end(), "机关本级", leaf, 0.95, "unit"))
+    found = [_described(ctx, i) for i in found]
+    best: dict[str, Item] = {}
     for item in sorted(found, key=lambda i: (-i.score, -(i.end - i.start))):
-        best.setdefault((item.name,), item)
+        kept = best.get(item.name)
+        if kept is None:
+            best[item.name] = item
+        elif item.start < kept.end and kept.start < item.end:
+            # the same item read from overlapping words ("行政(事业)单位机构运转经费" by the lexicon,
+            # "机构运转经费" by its name): it reads all of them
+            best[item.name] = Item(min(kept.start, item.start), max(kept.end, item.end), kept.name, kept.leaf,
+                                   kept.score, kept.kind)
     return sorted(best.values(), key=lambda i: (-i.score, -(i.end - i.start), i.start))
 
 
-def _span_in(text: str, name: str, start: int, end: int) -> tuple[int, int]:
-    """The span of a loosely matched name: from its first to its last shared character pair."""
-    # the name less its ending, as the question writes it ("一般公共预算支出" of "…支出合计")
-    for k in range(len(name) - 1, max(2, len(name) * 2 // 3) - 1, -1):
-        at = text.find(name[:k])
-        if at >= 0:
-            return at, at + k
-    grams = [name[i:i + 2] for i in range(len(name) - 1)]
-    hits = [text.find(g) for g in grams if g in text]
-    if not hits:
-        return start, end
-    return min(hits), max(hits) + 2
+_DESCRIBED = re.compile(r"(?:这些|这类|这种|之类的?|等等|等)的?$")
+
+
+def _described(ctx: Context, item: Item) -> Item:
+    """"发工资交社保这些人员经费": the words before 这些 describe the item; it reads them too."""
+    before = ctx.text[:item.start]
+    m = _DESCRIBED.search(before)
+    if not m:
+        return item
+    limit = max((x.end for x in ctx.reading.mentions if x.end <= m.start()
+                 and x.kind in ("department", "unit", "year", "relative_year", "asked", "constant", "claim")),
+                default=0)
+    return Item(limit, item.end, item.name, item.leaf, item.score, item.kind)
+
+
+def scope(ctx: Context, src: Source, items: list[Item]) -> tuple[Item, str] | None:
+    """A whole named before the items asked ("一般公共预算基本支出中，离休费和退休费"): the whole, and
+    the word its tables are named by (基本支出 → 基本), when the later items have rows there."""
+    for whole in sorted(items, key=lambda i: i.start):
+        after = ctx.text[whole.end:whole.end + 4]
+        if not re.match(r"(?:中的|里的|中|里|当中的?|之中的?|下的|下面的|里面的|里头)[,，]?", after):
+            continue
+        core = whole.name.removesuffix("支出").removesuffix("经费").removesuffix("预算")
+        tables = [t for t in src.facts.tables if len(core) >= 2 and core in t.title]
+        if tables:
+            return whole, core
+    return None
+
+
+def leaf_in(src: Source, name: str, core: str) -> Plan | None:
+    """The item's row in a table named by `core` (办公费 of the 基本支出 table, not of all spending)."""
+    for table in src.facts.tables:
+        if core not in table.title:
+            continue
+        for row in table.rows:
+            if not row.is_total and loose(row.label) == loose(name) and any(c.value is not None for c in row.cells):
+                return Plan(op="value", entity=src.key(f"row:{table.table_id}:{row.index}"),
+                            label=f"{table.title}·{name}")
+    return None
+
+
+def code_spans(ctx: Context, src: Source, name: str) -> list[tuple[int, int]]:
+    """The codes written in the question that are the code of the item's rows ("办公费（302 01）")."""
+    return [(m.start, m.end) for m in ctx.mentions("code")
+            if any(loose(e.name) == loose(name) for e in src.index.by_code(m.name))]
 
 
 def distinct(items: list[Item]) -> list[Item]:
@@ -105,3 +168,24 @@ def distinct(items: list[Item]) -> list[Item]:
         if all(item.end <= k.start or item.start >= k.end for k in kept):
             kept.append(item)
     return sorted(kept, key=lambda i: i.start)
+
+
+def restated(ctx: Context, src: Source) -> list[tuple[int, int]]:
+    """Items the question names beside their own figure ("178.46万元的服务群众专项经费", "三公经费
+    2.40万元里"): the figure only says which item is meant, so the item and its figure are
+    accounted for whatever the plan (a figure that differs is a claim to judge, not context)."""
+    out = []
+    amounts = [m for m in ctx.mentions("constant") if m.unit == "万元" and m.value]
+    if not amounts:
+        return out
+    for item in find_items(ctx, src):
+        if item.score < 0.9:
+            continue
+        figure = item_figure(src.facts, item.name)
+        if figure is None or figure.unit != "万元":
+            continue
+        for m in amounts:
+            near = 0 <= item.start - m.end <= 3 or 0 <= m.start - item.end <= 3
+            if near and abs(figure.value - m.value) <= max(0.01, 0.005 * abs(figure.value)):
+                out += [(min(item.start, m.start), max(item.end, m.end))]
+    return out

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from retrieval.records import Figure
+from retrieval.records import Citation, Figure
 
 Op = Literal[
     "value",  # one entity's figure, optionally under a column
@@ -14,11 +14,15 @@ Op = Literal[
     "sum", "difference", "ratio", "share", "divide", "times", "growth", "count", "list", "top",
     "verify",  # a claim: args[0] compared with `stated` by `relation`
     "agree",  # a consistency question: do the figures of args agree (verdict)
+    "previous",  # last year's figure: args[0] (this year) less/plus args[1] (the stated change)
+    "quote",  # a sentence of the document that answers in words (`cite`)
+    "compare",  # a claim comparing two figures: is args[0] `relation` (gt/lt/eq) args[1]
+    "finding",  # the audit's finding (`finding`): the document contradicts itself, or differs in scope
 ]
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Plan(Record):
@@ -31,6 +35,8 @@ class Plan(Record):
     label: str = ""
     relation: str | None = None  # of "verify": ge / le / approx / eq / double …
     stated: float | None = None  # of "verify"
+    cite: Citation | None = None  # of "quote"
+    finding: Any = None  # of "finding": the audit's Finding record
 
     def describe(self) -> str:
         """The plan in words, for the reading shown under an answer."""
@@ -43,7 +49,8 @@ class Plan(Record):
         inner = "、".join(a.describe() for a in self.args)
         names = {"sum": "合计", "difference": "差额", "ratio": "倍数", "share": "占比", "divide": "平均",
                  "times": "乘积", "growth": "按增长推算", "count": "个数", "list": "列表", "top": "排名",
-                 "verify": "核对说法", "agree": "是否一致"}
+                 "verify": "核对说法", "agree": "是否一致", "previous": "上年数", "quote": "文字说明",
+                 "compare": "比较", "finding": "前后是否一致"}
         return f"{names[self.op]}（{inner}）"
 
 
@@ -55,6 +62,8 @@ class Interpretation(Record):
     score: float
     covered: list[tuple[int, int]] = Field(default_factory=list)  # spans of the question used
     doc_ids: list[str] = Field(default_factory=list)
+    # the slots the plan reads besides its spans (a unit inside the department, last year)
+    reads: list[str] = Field(default_factory=list)
 
 
 class Result(Record):
@@ -62,8 +71,10 @@ class Result(Record):
 
     value: float | None
     unit: str | None
-    kind: Literal["amount", "percent", "count", "ratio", "text", "verdict"]
+    kind: Literal["amount", "percent", "count", "ratio", "time", "text", "verdict"]
     formula: str | None = None
     figures: list[Figure] = Field(default_factory=list)
     items: list[Figure] = Field(default_factory=list)  # the members of a set (sum, list, top)
     verdict: bool | None = None
+    texts: list[str] = Field(default_factory=list)  # what is stated in words (an indicator's value, a quote)
+    citations: list[Citation] = Field(default_factory=list)  # of the texts

@@ -29,6 +29,65 @@ def _named(name: str) -> str:
     return stem if len(stem) >= 4 and stem != text else text
 
 
+def loose_with_offsets(text: str) -> tuple[str, list[int]]:
+    """The text as `loose` writes names (no brackets, quotes or separators; lower case), with the
+    offset in `text` of each character kept, so a match maps back to the question's own span."""
+    kept, offsets = [], []
+    for i, ch in enumerate(text):
+        if _STRIP.match(ch):
+            continue
+        kept.append(ch.lower())
+        offsets.append(i)
+    return "".join(kept), offsets
+
+
+_GENERIC_ENDS = ("专项经费", "工作经费", "经费", "费用", "支出", "资金", "费")
+
+
+def _places(department: str) -> list[str]:
+    """The place names a department's own names begin with (洛阳市西工区 → 洛阳市, 西工区, 西工)."""
+    from retrieval.question.departments import _parse, _region_aliases
+
+    dept = _parse(department)
+    names = {a for place, level in dept.regions for a in _region_aliases(place, level)}
+    names |= {"".join(p + lv for p, lv in dept.regions[:k]) for k in range(1, len(dept.regions) + 1)}
+    return sorted((loose(n) for n in names if len(n) >= 2), key=len, reverse=True)
+
+
+def _aliases(e: "Entity", places: list[str]) -> tuple[str, ...]:
+    """Shorter names of an entity: without its generic ending (公务接待费 → 公务接待), without the
+    place its name begins with (西工区信创工程资金 → 信创工程资金)."""
+    if e.kind in ("column", "indicator"):
+        return ()
+    out = []
+    name = e.loose
+    stripped = name
+    for place in places:  # 洛阳市西工区政务服务中心 → 西工区政务服务中心 → 政务服务中心
+        if stripped.startswith(place) and len(stripped) - len(place) >= 3:
+            stripped = stripped[len(place):]
+            out.append(stripped)
+    if e.kind == "unit":
+        return tuple(a for a in dict.fromkeys(out) if a != name)
+    for base in [name] + out:
+        for end in _GENERIC_ENDS:
+            if base.endswith(end) and len(base) - len(end) >= 3:
+                out.append(base[: -len(end)])
+                break
+    return tuple(a for a in dict.fromkeys(out) if a != name)
+
+
+def _common_run(name: str, q: str) -> tuple[int, int]:
+    """The longest run of the name's characters the question holds, and where it starts there."""
+    best, at = 0, -1
+    for i in range(len(name)):
+        for j in range(len(name), i + best, -1):
+            k = q.find(name[i:j])
+            if k >= 0:
+                best, at = j - i, k
+                break
+    return best, at
+
+
 def pairs(text: str) -> list[str]:
     return [text[i:i + 2] for i in range(len(text) - 1)]
 
@@ -42,6 +101,7 @@ class Entity:
     ref: object = None  # RowRef, Project, Indicator, NarrativeFact, or a column path
     code: str | None = None
     table: str | None = None  # the table's title
+    aliases: tuple[str, ...] = ()  # shorter names that name it too (公务接待 for 公务接待费)
 
 
 @dataclass
@@ -79,32 +139,48 @@ class EntityIndex:
                               project.name, loose(project.name), project, None, project.ref.table.title))
         for ind in df.indicators:
             out.append(Entity(f"indicator:{ind.indicator_id}", "indicator", ind.level3, loose(ind.level3), ind))
+        # the 绩效目标表 names its projects itself, sometimes not as the 项目表 does
+        for name in dict.fromkeys(i.project for i in df.indicators if i.project):
+            out.append(Entity(f"indicator_project:{name}", "indicator_project", name, loose(name), name))
         for fact in df.facts:
             out.append(Entity(f"fact:{fact.fact_id}", "fact", fact.subject, _named(fact.subject), fact))
         out = [e for e in out if len(e.loose) >= 2 and (e.kind == "unit" or e.loose != department)]
+        places = _places(df.document.department)
+        for e in out:
+            e.aliases = _aliases(e, places)
         counts = Counter(p for e in {e.loose for e in out} for p in set(pairs(e)))
         n = max(1, len({e.loose for e in out}))
         idf = {p: math.log((n + 1) / (c + 0.5)) for p, c in counts.items()}
         return cls(out, idf)
 
     def link(self, question: str, kinds: set[str] | None = None, floor: float = 0.55) -> list[Candidate]:
-        """Entities the question may name, best first, each with the span it covers."""
-        q = loose(question)
+        """Entities the question may name, best first, each with the span of the question (its
+        own offsets) that it covers."""
+        q, at = loose_with_offsets(question)
         q_pairs = set(pairs(q))
         found: list[Candidate] = []
         for e in self.entities:
             if kinds and e.kind not in kinds:
                 continue
             score, start, end, how = self._score(e, q, q_pairs)
-            if score >= floor:
+            if score >= floor and end > start:
                 found.append(Candidate(entity=e.key, kind=e.kind, name=e.name, score=round(score, 3),
-                                       start=start, end=end, evidence=how))
+                                       start=at[start], end=at[end - 1] + 1, evidence=how))
         return sorted(found, key=lambda c: (-c.score, -(c.end - c.start)))
 
     def _score(self, e: Entity, q: str, q_pairs: set[str]) -> tuple[float, int, int, str]:
         at = q.find(e.loose)
         if at >= 0:
             return 1.0, at, at + len(e.loose), "exact"
+        for alias in e.aliases:
+            at = q.find(alias)
+            if at >= 0:
+                return 0.97, at, at + len(alias), "alias"
+        if e.kind in ("project", "indicator_project") and len(e.loose) >= 6:
+            # a project named by a part of its name ("政府购买及岗位" of "服务群众专项经费-政府购买及岗位")
+            run, at = _common_run(e.loose, q)
+            if run >= 5 and run >= 0.45 * len(e.loose):
+                return 0.8 + 0.15 * run / len(e.loose), at, at + run, "part"
         name_pairs = pairs(e.loose)
         if not name_pairs:
             return 0.0, 0, 0, ""

@@ -36,6 +36,26 @@ def vocabulary() -> dict:
     return json.loads(VOCABULARY_FILE.read_text(encoding="utf-8"))
 
 
+LEXICON_FILE = Path(__file__).with_name("lexicon.json")
+
+
+@lru_cache(maxsize=1)
+def lexicon() -> dict[str, list[str]]:
+    """Plain words → the budget terms the documents use for them (lexicon.json)."""
+    return json.loads(LEXICON_FILE.read_text(encoding="utf-8"))["terms"]
+
+
+def lexicon_terms(text: str) -> list[str]:
+    """Budget terms for the plain words in the text, longest words first, no overlaps."""
+    terms: list[str] = []
+    used: list[str] = []
+    for word in sorted(lexicon(), key=len, reverse=True):
+        if word in text and not any(word in longer for longer in used):
+            used.append(word)
+            terms.extend(t for t in lexicon()[word] if t not in terms)
+    return terms
+
+
 @lru_cache(maxsize=1)
 def _to_simplified():
     import opencc  # traditional characters (預算, 經費) read as simplified

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 MentionKind = Literal[
-    "department", "year", "item", "table", "code", "column", "operator", "constant",
-    "asked", "claim", "per",
+    "department", "unit", "unknown_department", "place", "period", "actual", "year", "relative_year", "item", "table", "code",
+    "column", "operator", "constant", "asked", "claim", "per", "filler", "content",
 ]
-QuantityKind = Literal["amount", "percent", "count", "ratio", "text"]
+QuantityKind = Literal["amount", "percent", "count", "ratio", "time", "text"]
 
 
 class Record(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Mention(Record):
@@ -46,7 +46,7 @@ class Candidate(Record):
     """A store entity a span of the question may mean, with a score and the evidence for it."""
 
     entity: str  # entity key in the document's index
-    kind: Literal["row", "column", "project", "indicator", "fact", "unit", "table", "section"]
+    kind: Literal["row", "column", "project", "indicator", "indicator_project", "fact", "unit", "table", "section"]
     name: str  # as the document writes it
     score: float  # 0..1
     start: int  # the span of the question it covers
@@ -55,11 +55,16 @@ class Candidate(Record):
 
 
 class Reading(Record):
-    """A question read into typed mentions."""
+    """A question read into typed mentions: every span is a department, year, number, operator,
+    asking word, claim word or filler word, or it is `content` the plans must read as items."""
 
     text: str  # normalised, squeezed
     mentions: list[Mention] = Field(default_factory=list)
     asked: Asked = Field(default_factory=Asked)
+    content: list[Mention] = Field(default_factory=list)
+    resolution: Any = None  # the departments and years named (question.departments.Resolution)
+    # slots taken from the conversation ("那去年呢？" takes the department and the item)
+    inherited: list[str] = Field(default_factory=list)
 
     def of(self, kind: MentionKind) -> list[Mention]:
         return [m for m in self.mentions if m.kind == kind]

@@ -34,7 +34,7 @@ _SUFFIXES = [("管理委员会", "委"), ("委员会", "委"), ("管理局", "�
 # the party's offices: "中共梧州市委政策研究室" is the 市委's 政策研究室 in 梧州市
 _PARTY = ("中国共产党", "中共")
 _MODIFIERS = ("行政", "综合", "公共", "大")  # dropped for the abbreviation: 大数据 → 数
-_FILLERS = ("那个", "这个", "的")  # "瀍河那个审批局", "西工区的政府办"
+_FILLERS = ("那个", "这个", "的", "级的", "级那个")  # "瀍河那个审批局", "西工区的政府办"
 _BOUNDARY = "和与跟及同、的是在把对比从向问" + _LEVEL_CHARS  # may precede a place name
 _NOT_PLACE = set("的是在了吗呢我你您他她们请问想查看说个这那和与跟及同对比从向年度月日全本该各")
 # a department named in general terms, known to the store or not ("涧西区教育局", "某某局")
@@ -44,6 +44,7 @@ _NAMED = re.compile(
     rf"(?:[{_LEVEL_CHARS}]|人民)政府(?![性采购买投资债预算基金工作])"
 )
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
+_SHORT_YEAR = re.compile(r"(?<![\d.])(\d{2})年(?!度?内)")
 _THIS_YEAR = re.compile(r"今年|本年|当年")
 _LAST_YEAR = re.compile(r"去年|上年|上一年|前一年")
 
@@ -71,6 +72,8 @@ class Resolution(BaseModel):
     year_missing: int | None = None  # a year the matched department has no document for
     department_named: bool = False  # the question names some department, in the store or not
     ambiguous: bool = False  # several departments fit equally: ask back, do not answer
+    # every place the question names a department: (department, start, end, a unit inside it?)
+    spans: list[tuple[str, int, int, bool]] = Field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -226,6 +229,7 @@ class Catalog:
             docs.sort(key=lambda d: d.year, reverse=True)
         self._depts = {name: _parse(name) for name in self._docs}
         self._bodies: dict[str, list[tuple[str, int]]] = defaultdict(list)
+        self._unit_aliases: set[tuple[str, str]] = set()  # (alias, department) of units inside
         self._regions: dict[str, set[str]] = defaultdict(set)
         for dept in self._depts.values():
             for alias, strength in _body_aliases(dept.body, dept.home_level).items():
@@ -244,6 +248,7 @@ class Catalog:
                 for alias, strength in _body_aliases(unit.body, unit.home_level).items():
                     if len(alias) >= 4 and (parent, strength) not in self._bodies[alias]:
                         self._bodies[alias].append((parent, strength))
+                        self._unit_aliases.add((alias, parent))
         # longest first, so 政务服务和大数据管理局 wins over 大数据管理局 at the same place
         self._body_order = sorted(self._bodies, key=len, reverse=True)
         self._region_order = sorted(self._regions, key=len, reverse=True)
@@ -259,21 +264,35 @@ class Catalog:
             (empty when nothing identifies one), the years asked, what the store lacks.
         """
         q = re.sub(r"\s+", "", unicodedata.normalize("NFKC", question))  # full-width → half
-        res = Resolution(years=list(dict.fromkeys(int(y) for y in _YEAR.findall(q))),
+        res = Resolution(years=list(dict.fromkeys([int(y) for y in _YEAR.findall(q)] + [
+                             2000 + int(y) for y in _SHORT_YEAR.findall(q) if 10 <= int(y) <= 40])),
                          this_year=bool(_THIS_YEAR.search(q)), last_year=bool(_LAST_YEAR.search(q)))
         spans = self._body_spans(q)
+        if not spans and _NAMED.search(q):
+            spans = self._misspelt_spans(q)  # 政务服务和大数局, 行政审批和政务信息管里局
         res.department_named = bool(spans) or bool(_NAMED.search(q))
         found: dict[str, tuple[int, float, str]] = {}  # department → position, score, text
         # a bare common noun (街道) counts only when nothing more specific is named
         named = [s for s in spans if s.tokens or max(st for _, st in s.cands) > 1]
+        chosen: list[tuple[_Span, float, list[str]]] = []
         for span in named or spans:
             scored = {d: sc + strength for d, strength in span.cands
                       if (sc := self._score(self._depts[d], span.tokens)) is not None}
             best = max(scored.values(), default=0.0)
             winners = self._narrow([d for d, sc in scored.items() if sc == best], res.years)
+            chosen.append((span, best, winners))
+        sure = {w[0] for _, _, w in chosen if len(w) == 1}
+        for span, best, winners in chosen:
+            if len(winners) > 1 and sure & set(winners):
+                # "西工区政务服务中心（大数据局下面那个）": a bare name fitting several departments is
+                # the one another part of the question names
+                winners = [w for w in winners if w in sure]
             res.ambiguous |= len(winners) > 1
             for d in winners:
                 found.setdefault(d, (span.start, best, q[span.start:span.end]))
+                alias = q[span.body_start:span.end]
+                res.spans.append((d, span.start, span.end, (alias, d) in self._unit_aliases
+                                  and (alias, d) not in self._own_aliases()))
         if not found and not res.department_named:
             found = self._fallback(q, res.years)
             res.ambiguous = len(found) > 1
@@ -281,6 +300,42 @@ class Catalog:
         for name, (_, score, text) in sorted(found.items(), key=lambda kv: (kv[1][0], -kv[1][1])):
             self._add_documents(res, name, score, text)
         return res
+
+    def places(self) -> list[str]:
+        """The names of the documents' places (西工区, 洛阳市, 瀍河), longest first."""
+        return [a for a in self._region_order if len(a) >= 2]
+
+    def _own_aliases(self) -> set[tuple[str, str]]:
+        if not hasattr(self, "_own"):
+            self._own = {(a, name) for name, dept in self._depts.items()
+                         for a in _body_aliases(dept.body, dept.home_level)}
+        return self._own
+
+    def _misspelt_spans(self, q: str) -> list[_Span]:
+        """A department's body written with a wrong or missing character (政务服务和大数局, 行政审批和
+        政务信息管里局): the stored body alias the words before a body word resemble most (fuzz
+        ratio ≥ 85, clearly above any other alias), its places then read as for an exact one."""
+        from rapidfuzz import fuzz
+
+        out: list[_Span] = []
+        for m in _NAMED.finditer(q):
+            end = m.end()
+            ranked: list[tuple[float, int, str]] = []
+            for start in range(max(0, end - 24), end - 3):
+                piece = q[start:end]
+                for alias in self._body_order:
+                    if len(alias) >= 4 and abs(len(alias) - len(piece)) <= 2:
+                        ranked.append((fuzz.ratio(piece, alias), start, alias))
+            ranked.sort(key=lambda r: (-r[0], r[1]))
+            if not ranked or ranked[0][0] < 85:
+                continue
+            score, start, alias = ranked[0]
+            rivals = {r[2] for r in ranked if r[0] > score - 5 and set(self._bodies[r[2]]) != set(self._bodies[alias])}
+            if rivals:
+                continue
+            left, tokens = self._prefix(q, start)
+            out.append(_Span(left, end, start, self._bodies[alias], tokens))
+        return out
 
     def _body_spans(self, q: str) -> list[_Span]:
         """Body aliases in the question, each with the places written right before it."""
@@ -292,6 +347,12 @@ class Catalog:
             if any(start < s.end and s.body_start < end for s in spans):
                 continue
             left, tokens = self._prefix(q, start)
+            if not tokens and alias.startswith(("街道", "镇", "乡", "社区")):
+                # "王城路街道办事处": the office of a place no document is (a 街道's own name is a
+                # bare place name without a level word)
+                place = re.search(rf"(?:^|[^{_HAN}]|[{_BOUNDARY}])([{_HAN}]{{2,4}})$", q[:start])
+                if place and not set(place.group(1)) & _NOT_PLACE:
+                    left, tokens = start - len(place.group(1)), [_Token(place.group(1))]
             spans.append(_Span(left, end, start, self._bodies[alias], tokens))
         return sorted(spans, key=lambda s: s.start)
 
@@ -315,6 +376,8 @@ class Catalog:
                 tokens.append(_Token(unknown))  # a place that no document belongs to
             elif head[-1] in _LEVEL_CHARS and not tokens:
                 tokens.append(_Token(head[-1], level=head[-1]))
+            elif head.endswith("级") and len(head) >= 2 and head[-2] in _LEVEL_CHARS and not tokens:
+                tokens.append(_Token(head[-2:], level=head[-2]))  # 市级那个大数据局
             else:
                 break
             p -= len(tokens[-1].text)
@@ -367,6 +430,13 @@ class Catalog:
         for doc in [d for d in docs if d.year in wanted] or docs[:1]:
             res.documents.append(DocumentMatch(doc_id=doc.doc_id, department=name, year=doc.year,
                                                score=score, matched_text=text))
+
+
+def _all_names(name: str, dept: _Dept) -> set[str]:
+    return _NAMES.setdefault(name, department_aliases(name))
+
+
+_NAMES: dict[str, set[str]] = {}
 
 
 def _unknown_place(head: str) -> str | None:

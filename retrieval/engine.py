@@ -25,7 +25,7 @@ from retrieval.plan.across import ASKS_ACROSS
 from retrieval.plan.base import tables_named
 from retrieval.plan.context import Context, Source
 from retrieval.plan.execute import Executor, PlanFailed
-from retrieval.plan.items import restated
+from retrieval.plan.items import restated, synonyms
 from retrieval.question.conversation import History, standalone
 from retrieval.question.departments import Catalog
 from retrieval.question.linking import EntityIndex
@@ -155,7 +155,8 @@ class Engine:
             return help_answer(text, allowed)
         parts = split_parts(text, reading, self.catalog)
         if len(parts) > 1:
-            return _combined(text, [self._answer_reading(read(p, self.catalog), allowed) for p in parts])
+            readings = [read(p, self.catalog) for p in parts]
+            return _combined(text, [(r, self._answer_reading(r, allowed)) for r in readings])
         return self._answer_reading(reading, allowed).model_copy(update={"question": text})
 
     def _answer_reading(self, reading: Reading, allowed: list[Document]) -> Answer:
@@ -234,6 +235,12 @@ class Engine:
 
     def _decide(self, reading: Reading, documents: list[Document]) -> Answer:
         best, close, near = self._outcome(reading, documents)
+        if best is not None and best.result.verdict is not None and _claims_an_error(reading) \
+                and best.interp.plan.op in ("agree", "finding", "compare") and best.interp.plan.relation in (
+                    None, "eq", "stated", "places"):
+            # "这说明表格算错了，对吗": the claim is that the document is wrong; consistent → false
+            best = gates.Checked(best.interp, best.result.model_copy(update={"verdict": not best.result.verdict}),
+                                 best.reasons, best.unread)
         if best is not None:
             conf = gates.confidence(best, close)
             if conf >= self.floor:
@@ -255,6 +262,7 @@ class Engine:
         ctx = Context(reading, sources, quotes=self._quotes if self.search else None, findings=self.findings)
         executor = Executor({s.doc_id: (s.facts, s.index) for s in sources})
         context = [span for s in sources for span in restated(ctx, s)]
+        groups = [g for s in sources for g in synonyms(ctx, s)]
         named = [(a, b, ctx.text[a:b]) for s in sources for _, (a, b) in tables_named(ctx, s)
                  if not any(m.start == a for m in reading.of("table"))]
         years = sorted({d.year for d in documents})
@@ -265,7 +273,7 @@ class Engine:
                 result = executor.run(interp.plan)
             except PlanFailed:
                 continue
-            checked.append(gates.check(reading, interp, result, years, context, named, actual))
+            checked.append(gates.check(reading, interp, result, years, context, named, actual, groups))
         passed = [c for c in checked if c.passes]
         best, close = gates.choose(passed, reading.asked)
         if best is None and close:
@@ -286,6 +294,15 @@ class Engine:
         hits = self.search.search(text, doc_ids, k=8)
         quotes = self.search.best_sentences(text, hits, limit=4)
         return [(q.text, quote_citation(q, self.document(q.doc_id))) for q in quotes]
+
+
+_ERROR = re.compile(r"算错|错了|有误|出错|搞错|矛盾|不一致|对不上|不符")
+_VERDICT_CUE = re.compile(r"对吗|对不对|对么|是否正确|正确吗|是真的吗|真的吗|属实|是这样吗|对吧|是吧|没错吧|判断")
+
+
+def _claims_an_error(reading: Reading) -> bool:
+    """The question is a claim that the document is wrong, asked to be judged."""
+    return bool(_ERROR.search(reading.text) and _VERDICT_CUE.search(reading.text))
 
 
 def _joined(reading: Reading, close: list[gates.Checked]) -> tuple[gates.Checked | None, list[gates.Checked]]:
@@ -312,20 +329,32 @@ def _masked(reading: Reading) -> str:
     return "".join(chars)
 
 
-def _combined(text: str, answers: list[Answer]) -> Answer:
-    """A several-part question: each part's answer in turn; the first figure (or verdict) leads."""
-    lead = next((a for a in answers if a.value is not None or a.verdict is not None), answers[0])
+def _combined(text: str, parts: list[tuple[Reading, Answer]]) -> Answer:
+    """A several-part question: each part's answer in turn. The first figure of a part asking a
+    quantity leads (a part asking 哪个 / 对吗 leads with its verdict only); when a part asking a
+    quantity has no figure, no figure leads: the one stated may not be the one asked for."""
+    answers = [a for _, a in parts]
+    missing = any(a.value is None and a.verdict is None and _asks_quantity(r) for r, a in parts)
+    lead = next((a for a in answers if a.value is not None), answers[0])
     verdict = next((a.verdict for a in answers if a.verdict is not None), None)
     cites = []
     for a in answers:
         cites += [c for c in a.citations if c not in cites]
     body = "".join(a.answer if a.answer.endswith(("。", "）", ")")) else a.answer + "。" for a in answers)
+    value, unit = (None, None) if missing else (lead.value, lead.unit)
     return lead.model_copy(update={
-        "question": text, "answer": body, "citations": cites, "verdict": verdict,
+        "question": text, "answer": body, "citations": cites, "verdict": verdict, "value": value, "unit": unit,
+        "computation": lead.computation if value is not None else None,
         "answerable": any(a.answerable for a in answers),
         "figures": [f for a in answers for f in a.figures],
         "interpretation": "；".join(a.interpretation or "" for a in answers if a.interpretation),
         "alternatives": [x for a in answers for x in a.alternatives]})
+
+
+def _asks_quantity(reading: Reading) -> bool:
+    kinds = set(reading.asked.parts) | {reading.asked.kind}
+    return bool(kinds & {"amount", "percent", "count", "ratio", "time"}) or (
+        "text" not in kinds and bool(re.search(r"多少|几", reading.text)))
 
 
 def _each_has_a_year(res, documents: list[Document]) -> bool:

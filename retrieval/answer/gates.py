@@ -23,6 +23,10 @@ MARGIN = 0.05  # a best reading must beat a different-valued runner-up by this m
 # operators a plan must apply when the question states them: one figure is no answer to 差多少
 STRONG = {"difference", "ratio", "share", "average", "top", "whatif"}
 _PEOPLE = {"人", "名", "位", "人次"}
+# words asking for a number: a sentence quoted is no answer to them
+_QUANTITY = re.compile(r"多少|几|百分之|比例|占比|多大|几成|倍")
+# claim words that ask for a verdict: a figure alone is no answer to them
+_ASKS_VERDICT = re.compile(r"对吗|对不对|对么|是否正确|正确吗|是真的吗|真的吗|属实|是这样吗|对吧|是吧|没错吧|判断|核实|核查|准确吗|靠谱吗|可信吗")
 # words that add several things up (一共 and 合计 also say "in all" of one figure)
 _ADDING = re.compile(r"加起来|加在一起|之和|总和|合起来|相加|加总|累加")
 # measure words that count the same things (350个单位 = 350家); 台, 辆, 条 … must match exactly
@@ -69,7 +73,7 @@ def items_fit(asked: Asked, result: Result) -> bool:
 
 def check(reading: Reading, interp: Interpretation, result: Result, doc_years: list[int],
           context: list[tuple[int, int]] = (), named: list[tuple[int, int, str]] = (),
-          actual: bool = False) -> Checked:
+          actual: bool = False, synonyms: list[list[tuple[int, int]]] = ()) -> Checked:
     """Why this plan may not state its figure for this question.
 
     Args:
@@ -82,7 +86,13 @@ def check(reading: Reading, interp: Interpretation, result: Result, doc_years: l
         actual: the documents are 决算 (what was spent): a question asking for it may be answered.
     """
     covered = list(interp.covered) + list(context)
+    for group in synonyms:  # one naming of an item read: its other namings are read too
+        if any(any(a <= x and y <= b for a, b in covered) for x, y in group):
+            covered += group
     inside = lambda m: any(a <= m.start and m.end <= b for a, b in covered)  # noqa: E731
+    cited = " ".join(f"{f.citation.table or ''}" for f in result.figures) + " ".join(
+        c.table or "" for c in result.citations)
+    quoted = " ".join(f.citation.quote for f in result.figures) + " ".join(c.quote for c in result.citations)
     reasons: list[str] = []
     unread = residue(reading, covered)
     if unread and interp.plan.op not in ("quote", "finding"):
@@ -98,12 +108,20 @@ def check(reading: Reading, interp: Interpretation, result: Result, doc_years: l
     for m in reading.of("unit"):
         if not inside(m) and "unit" not in interp.reads:
             reasons.append(f"问的是{m.text}，找到的数不是它的")
-    for start, end, title in named:
-        if not any(a <= start and end <= b for a, b in covered):
+    for start, end, title in named:  # a table named: the figure must come from it
+        if not any(a <= start and end <= b for a, b in covered) and title not in cited:
             reasons.append(f"没有用到问题所说的“{title}”")
     for m in reading.of("actual"):
         if not actual and not inside(m):
             reasons.append("问的是实际支出（决算），文件只有预算")
+    for m in reading.of("constant"):
+        if inside(m) or m.name in ("fraction", "threshold") or m.unit in ("年",) or (m.value == 1 and m.unit != "%"):
+            continue
+        counted = m.unit in ("个", "项") and m.value == len(result.items or result.figures)
+        shown = re.sub(r"[^\d.]", "", m.text)  # the number the user gave, found in the evidence cited
+        evidence = (quoted + " ".join(result.texts)).replace(" ", "")
+        if not counted and not (shown and re.search(rf"(?<![\d.]){re.escape(shown)}(?![\d])", evidence)):
+            reasons.append(f"没有用到问题所给的“{m.text}”")
     for m in reading.of("period"):
         if not inside(m):
             reasons.append(f"问的是“{m.text}”的数，预算只有全年的数")
@@ -113,17 +131,23 @@ def check(reading: Reading, interp: Interpretation, result: Result, doc_years: l
     for m in reading.of("relative_year"):
         if m.value and not inside(m):
             reasons.append(f"问的是{m.text}的数，找到的是本年的")
-    quoted = " ".join(f.citation.quote for f in result.figures) + " ".join(c.quote for c in result.citations)
     for m in reading.of("year"):
         if m.value and doc_years and int(m.value) not in doc_years and not inside(m) \
                 and f"{int(m.value)}年" not in quoted.replace(" ", ""):  # "2022年期末…共有车辆3辆"
             reasons.append(f"问的是{int(m.value)}年，文件是{'、'.join(str(y) for y in doc_years)}年的")
     kind = "verdict" if result.verdict is not None else result.kind
-    if not kind_fits(reading.asked, kind, result.unit) and not items_fit(reading.asked, result):
+    as_written = reading.asked.kind == "text" and any(f.text for f in result.figures) and interp.plan.op == "value"
+    if interp.plan.op == "quote" and reading.asked.kind not in ("text", "time") and _QUANTITY.search(reading.text):
+        reasons.append("问的是数字，找到的是一段文字")
+    elif not as_written and not kind_fits(reading.asked, kind, result.unit) and not items_fit(reading.asked, result):
         reasons.append(f"问的是{_asked_words(reading.asked)}，找到的却是{result.unit or '文字'}")
-    claim = any(m.kind == "claim" and m.name == "cue" for m in reading.mentions)
-    if claim and result.verdict is None and _stated(reading):
-        reasons.append("没有核对说法中的数字")
+    claim = [m for m in reading.mentions if m.kind == "claim" and m.name == "cue"]
+    if claim and result.verdict is None and (_stated(reading) or any(_ASKS_VERDICT.search(m.text) for m in claim)):
+        reasons.append("没有核对说法中的数字" if _stated(reading) else "问的是说法对不对，没有给出判断")
+    if result.verdict is not None and interp.plan.op in ("compare", "agree") \
+            and reading.asked.kind in ("count", "percent", "ratio") and result.figures \
+            and all(kind_of(f.unit) != reading.asked.kind for f in result.figures):
+        reasons.append(f"问的是{_asked_words(reading.asked)}，比较的却是{result.figures[0].unit}")
     if result.kind == "percent" and result.value is not None and result.value > 100 and interp.plan.op == "share":
         reasons.append("算出的占比超过100%，部分和整体可能弄反了")
     return Checked(interp, result, reasons, unread)
@@ -154,19 +178,43 @@ def _asked_words(asked: Asked) -> str:
 def choose(passed: list[Checked], asked: Asked | None = None) -> tuple[Checked | None, list[Checked]]:
     """The best reading when it is clear; else None and the close readings to offer.
 
-    In a several-part question ("合计多少？一共几个？") readings that answer different parts do
-    not compete: only readings of the same kind of quantity are rivals."""
-    ranked = sorted(passed, key=lambda c: -c.interp.score)
+    Words (a quoted sentence) answer only when no figure does, or when words are asked. In a
+    several-part question ("合计多少？一共几个？") readings that answer different parts do not
+    compete: only readings of the same kind of quantity are rivals. A reading that reads less of
+    the question than another (its spans inside the other's) is no rival to it."""
+    words = [c for c in passed if c.result.kind == "text" and c.interp.plan.op == "quote"]
+    figures = [c for c in passed if c not in words]
+    pool = (words or figures) if asked is not None and asked.kind == "text" else (figures or words)
+    ranked = sorted(pool, key=lambda c: (-c.interp.score, -_span(c)))
     if not ranked:
         return None, []
     best = ranked[0]
     parts = set(asked.parts) if asked else set()
     several = len(parts - {"any"}) >= 2
     rivals = [r for r in ranked[1:] if best.interp.score - r.interp.score < MARGIN
-              and not same(best.result, r.result) and not (several and r.result.kind != best.result.kind)]
+              and not same(best.result, r.result) and not (several and r.result.kind != best.result.kind)
+              and not _reads_less(r, best)]
+    if rivals and any(_reads_less(best, r) for r in rivals):
+        best = max(rivals, key=_span)
+        rivals = [r for r in ranked if r is not best and best.interp.score - r.interp.score < MARGIN
+                  and not same(best.result, r.result) and not _reads_less(r, best)]
     if rivals:
         return None, _distinct([best, *rivals])[:3]
     return best, []
+
+
+def _chars(c: Checked) -> set[int]:
+    return {i for a, b in c.interp.covered for i in range(a, b)}
+
+
+def _span(c: Checked) -> int:
+    return len(_chars(c))
+
+
+def _reads_less(a: Checked, b: Checked) -> bool:
+    """a reads a strict part of what b reads."""
+    ca, cb = _chars(a), _chars(b)
+    return ca < cb and len(cb) - len(ca) >= 2
 
 
 def _distinct(options: list[Checked]) -> list[Checked]:

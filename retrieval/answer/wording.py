@@ -12,6 +12,9 @@ from retrieval.plan.records import Interpretation, Result
 from retrieval.question.records import Asked
 from retrieval.records import Answer, Citation, Figure
 
+import re
+
+_YES_NO = re.compile(r"有没有|有无|是否有|是不是有|有[^，,。？?]{1,12}吗")
 # how a verdict reads for each relation: (borne out, not borne out)
 _RELATION = {"ge": ("确实超过", "没有超过"), "le": ("确实不到", "并非不到"), "approx": ("确实接近", "与之相差较大："),
              "about": ("确实约为", "并不是大约"), "eq": ("正是", "不是"), "double": ("确实翻了一倍", "没有翻倍：")}
@@ -112,6 +115,11 @@ def plan_answer(question: str, chosen: Checked, documents: list[Document], asked
         if plan.op in ("sum",) and result.items:
             text += f"，其中{_listing(result.items)}"
         text += "。"
+    if value is not None and _YES_NO.search(question) and plan.op == "value" and not text.startswith(("有。", "没有。")):
+        text = ("没有。" if abs(value) < 0.005 else "有。") + text  # "有公车吗": yes or no first
+    if plan.op == "list" and plan.relation == "each" and result.items and value is None:
+        head_item = result.items[0]  # "各是多少": the first one named leads, each one stated
+        value, unit = head_item.value, head_item.unit
     years = sorted({d.year for d in documents})
     if len(years) > 1:  # departments compared across different budget years: say so
         text += "（注意：各文件年度不同：" + "、".join(f"{d.department}{d.year}年" for d in documents) + "）"

@@ -15,6 +15,7 @@ BUILDERS: dict[str, Builder] = {
     "row_column": lookups.row_column,
     "unit_figure": lookups.unit_figure,
     "table_total": lookups.table_total,
+    "table_difference": lookups.table_difference,
     "breakdown": lookups.breakdown,
     "value_lookup": lookups.value_lookup,
     "budget_actual": actuals.budget_actual,
@@ -32,6 +33,10 @@ BUILDERS: dict[str, Builder] = {
     "pair_difference": computed.pair_difference,
     "change": computed.change,
     "previous_year": computed.previous_year,
+    "how_many": computed.how_many,
+    "times": computed.times,
+    "unit_share": computed.unit_share,
+    "set_share": computed.set_share,
     # the 绩效目标表
     "indicator_value": indicators.indicator_value,
     "indicator_list": indicators.indicator_list,
@@ -46,6 +51,8 @@ BUILDERS: dict[str, Builder] = {
     "main_claim": claims.main_claim,
     "kind_claim": claims.kind_claim,
     "top_claim": claims.top_claim,
+    "direction_claim": claims.direction_claim,
+    "exists_claim": claims.exists_claim,
     # consistency
     "text_against_table": consistency.text_against_table,
     "counts_agree": consistency.counts_agree,

@@ -12,7 +12,8 @@ from retrieval.plan.records import Interpretation, Plan
 
 # a question about every department, or several the user does not name
 ASKS_ACROSS = re.compile(r"哪个部门|哪一个部门|哪家|哪个单位|各部门|几个部门|这些部门|所有部门|各单位|这几个部门|几家|各家|"
-                         r"哪个局|哪些部门|五个部门|五家|五份|谁的|谁家|哪一家|哪个的|所有单位|全部部门|哪些单位")
+                         r"哪个局|哪些部门|[两三四五六七八九十]个部门|[两三四五]家|五份|谁的|谁家|哪一家|哪个的|所有单位|"
+                         r"全部部门|哪些单位|这两个部门|两个单位")
 _ZERO = re.compile(r"没有?安排|一分钱|为零|为0|是0|没有花|没花")
 
 
@@ -32,7 +33,12 @@ def _same_item(ctx: Context, sources: list[Source]) -> tuple[list[Plan], list[tu
     leaves, spans = [], []
     for src in sources:
         alone = Context(ctx.reading, [src], ctx.quotes, ctx.findings)
-        found = lookups.item_value(alone) + sets.stated_count(alone) + lookups.row_column(alone)
+        from retrieval.plan import indicators
+        found = lookups.item_value(alone) + sets.stated_count(alone) + lookups.row_column(alone) + \
+            indicators.indicator_value(alone)
+        if ctx.reading.asked.kind == "percent":  # "增长率最高": each one's stated change
+            from retrieval.plan import computed
+            found = computed.change(alone) + computed.stated_share(alone)
         found = [f for f in found if f.plan.op == "value"]
         if not found:
             return None  # this department has no such item: not comparable as asked
@@ -67,6 +73,7 @@ def across(ctx: Context) -> list[Interpretation]:
     sources = ctx.sources
     r = ctx.reading
     out = []
+    each = bool(r.op("list") or re.search(r"各|分别", ctx.text))
     if r.asked.kind == "count" and "项目" in ctx.text:
         counts = [Plan(op="count", args=[s.project_leaf(p) for p in s.facts.projects], unit="个",
                        label=f"{s.department}的项目个数") for s in sources]
@@ -74,6 +81,9 @@ def across(ctx: Context) -> list[Interpretation]:
         if r.op("difference"):
             out.append(interp(Plan(op="difference", args=counts, label="项目个数之差"), 0.9, sources,
                               *spans, *_ops(ctx, "difference")))
+        elif each:
+            out.append(interp(Plan(op="list", relation="each", args=counts, label="各自的项目个数"), 0.88, sources,
+                              *spans, *_ops(ctx, "list")))
         return out
     if r.asked.kind == "percent":
         shares = [_share(ctx, s) for s in sources]
@@ -98,6 +108,9 @@ def across(ctx: Context) -> list[Interpretation]:
     if r.op("difference"):
         out.append(interp(Plan(op="difference", args=leaves, label="差额"), 0.9, sources, *spans,
                           *_ops(ctx, "difference", "compare_which")))
+    elif each or r.op("compare_which"):  # "各是多少", "谁多": each one's figure side by side
+        out.append(interp(Plan(op="list", relation="each", args=leaves, label="各自的数"), 0.86, sources, *spans,
+                          *_ops(ctx, "list", "compare_which")))
     return out
 
 
@@ -113,7 +126,7 @@ def all_departments(ctx: Context) -> list[Interpretation]:
         if not all(shares) or r.op("top") is None:
             return []
         spans = [sp for _, s in shares for sp in s]
-        return [_ranked(ctx, [p for p, _ in shares], spans + cue)]
+        return [_ranked(ctx, [p for p, _ in shares], spans + cue + _ops(ctx, "share"))]
     found = _same_item(ctx, ctx.sources)
     if not found:
         return []

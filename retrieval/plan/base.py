@@ -41,7 +41,9 @@ def tables_named(ctx: Context, src: Source) -> list[tuple[str, tuple[int, int]]]
         if any(tid == t.table_id for tid, _ in out):
             continue
         core = t.title.removesuffix("预算表").removesuffix("表").removeprefix("一般公共预算")
-        for name in (t.title, core + "预算表", core + "表"):
+        names = [t.title, t.title.replace("预算表", "表"), core + "预算表", core + "表",
+                 t.title.removeprefix("部门").replace("预算表", "表")]
+        for name in sorted(set(names), key=len, reverse=True):  # the longest naming the question holds
             at = ctx.text.find(name)
             if len(name) >= 4 and at >= 0:
                 out.append((t.table_id, (at, at + len(name))))

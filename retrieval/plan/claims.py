@@ -9,7 +9,7 @@ from retrieval.plan import computed, indicators, lookups, sets
 from retrieval.plan.base import interp, single
 from retrieval.plan.context import Context
 from retrieval.plan.figures import COMPONENTS, MEASURES
-from retrieval.plan.items import distinct, find_items
+from retrieval.plan.items import distinct, find_items, restated
 from retrieval.plan.records import Interpretation, Plan
 from retrieval.question.records import Mention
 
@@ -63,6 +63,10 @@ def verify(ctx: Context) -> list[Interpretation]:
     units = [s.unit for s in stated]
     if not stated or any(units.count(u) > 1 for u in units if u == "万元" and len(stated) > 2):
         return []
+    context = [span for src in ctx.sources for span in restated(ctx, src)]
+    # a number restating an item's own figure ("7.7万元公用经费里") says which item: it is no claim
+    stated = [s for s in stated if not any(a <= s.start and s.end <= b for a, b in context)] or stated[-1:]
+    changes = bool(computed.CHANGE_WORDS.search(ctx.text))
     out = []
     for s in stated:
         kind = _KIND[s.unit]
@@ -70,7 +74,11 @@ def verify(ctx: Context) -> list[Interpretation]:
                                                      "unit": s.unit if kind == "count" else None})
         reading = ctx.reading.model_copy(update={"asked": asked})
         claim_ctx = Context(reading, ctx.sources, ctx.quotes)
-        for build in _INNER:
+        builders = (computed.change, computed.previous_year) if s.name == "double" else _INNER
+        for build in builders:
+            if changes and s.unit == "%" and build in (computed.share, computed.stated_share) and re.search(
+                    r"比(?:上年|去年|上一年|\d{4}年)", ctx.text):
+                continue  # "比上年涨了30%": a change, not a share
             for inner in build(claim_ctx):
                 op = inner.plan.op
                 if op == "share" and s.unit != "%" or op == "ratio" and s.unit != "倍":
@@ -125,14 +133,37 @@ def main_claim(ctx: Context) -> list[Interpretation]:
         whole = next((w for w, parts in COMPONENTS.items() if item.name in parts), None)
         if whole is None:
             continue
-        others = [p for p in COMPONENTS[whole] if p != item.name]
-        if len(others) != 1:
+        others = [Plan(op="value", entity=src.key(f"measure:{p}" if p in MEASURES else f"item:{p}"), label=p)
+                  for p in COMPONENTS[whole] if p != item.name]
+        if not others:
             continue
-        other = Plan(op="value", entity=src.key(f"measure:{others[0]}" if others[0] in MEASURES else f"item:{others[0]}"),
-                     label=others[0])
-        plan = Plan(op="compare", args=[item.leaf, other], relation="gt", label=f"{item.name}多于{others[0]}")
-        return [interp(plan, 0.88, src, (item.start, item.end), (main.start, main.end))]
+        other = others[0] if len(others) == 1 else Plan(op="top", args=others, value=1, label="其他各项中最多的")
+        plan = Plan(op="compare", args=[item.leaf, other], relation="gt", label=f"{item.name}多于其他各项")
+        spans = [(item.start, item.end), (main.start, main.end)]
+        spans += [(i.start, i.end) for i in items if i.name == whole]
+        return [interp(plan, 0.88, src, *spans)]
     return []
+
+
+_HAS = re.compile(r"有|安排了|安排|存在|列了|列支了")
+
+
+def exists_claim(ctx: Context) -> list[Interpretation]:
+    """"判断：X有政府性基金预算安排": is the item's figure above zero (a claim of none: is it zero)?"""
+    src = single(ctx)
+    if src is None or not claimed(ctx) or stated_values(ctx):
+        return []
+    has = _HAS.search(ctx.text)
+    if has is None:
+        return []
+    out = []
+    for item in distinct(find_items(ctx, src)):
+        if item.start < has.start():
+            continue
+        plan = Plan(op="verify", args=[item.leaf], relation="ge", stated=0.005, unit="万元",
+                    label=f"核对：有{item.name}")
+        out.append(interp(plan, 0.86, src, (item.start, item.end), has.span()))
+    return out
 
 
 def kind_claim(ctx: Context) -> list[Interpretation]:
@@ -150,6 +181,8 @@ def kind_claim(ctx: Context) -> list[Interpretation]:
     inner = Plan(op="count", args=[src.project_leaf(p) for p in others], unit="个", label=f"不属于{kind}的项目个数")
     stated = [m for m in ctx.mentions("constant") if m.unit == "个" and m.value]
     spans = [alls.span()] + [m.span() for m in re.finditer("项目", ctx.text)]
+    spans += [m.span() for k in kinds for m in re.finditer(re.escape(k), ctx.text)]  # "一个特定目标类都没有"
+    spans += [m.span() for m in re.finditer(r"一个.{0,6}都没有|都没有|没有", ctx.text)]
     if stated and int(stated[0].value) != len(src.facts.projects):
         inner = Plan(op="count", args=[src.project_leaf(p) for p in src.facts.projects], unit="个", label="项目个数")
         plan = Plan(op="verify", args=[inner], relation="eq", stated=stated[0].value, unit="个",
@@ -186,3 +219,32 @@ def top_claim(ctx: Context) -> list[Interpretation]:
     spans = [(top.start, top.end), (c.start, c.end)] + [m.span() for m in re.finditer("项目", ctx.text)]
     spans += [(m.start, m.end) for m in ctx.mentions("constant") if m.unit == "个"]
     return [interp(plan, 0.9, src, *spans)]
+
+
+_UP = re.compile(r"增长|增加|上升|涨|多了|提高|不降反升")
+_DOWN = re.compile(r"下降|减少|降低|压减|少了|降|缩减|砍")
+
+
+def direction_claim(ctx: Context) -> list[Interpretation]:
+    """"预算比上年增长了，这个说法对吗": this year's figure against last year's (from the stated
+    change), up or down as claimed."""
+    src = single(ctx)
+    if src is None or not claimed(ctx) or stated_values(ctx):
+        return []
+    rel = [m for m in ctx.mentions("relative_year") if m.value == -1]
+    up, down = _UP.search(ctx.text), _DOWN.search(ctx.text)
+    if not rel or not (up or down):
+        return []
+    out = []
+    for inner in computed.previous_year(Context(ctx.reading.model_copy(update={"mentions": [
+            m for m in ctx.reading.mentions if m.kind != "relative_year" or m.value != -1] + [
+            m.model_copy(update={"start": m.start}) for m in rel]}), ctx.sources, ctx.quotes)):
+        now, before = inner.plan.args[0], inner.plan
+        relation = "gt" if up and (not down or up.start() < down.start()) else "lt"
+        word = up or down
+        plan = Plan(op="compare", relation=relation, args=[now, before],
+                    label=f"{now.label}{'高于' if relation == 'gt' else '低于'}上年")
+        out.append(Interpretation(builder="", plan=plan, score=inner.score + 0.05,
+                                  covered=inner.covered + [word.span()] + [(m.start, m.end) for m in rel],
+                                  doc_ids=inner.doc_ids))
+    return out

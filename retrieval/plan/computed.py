@@ -356,3 +356,96 @@ def _year_columns(ref, year: int) -> tuple[str, str] | None:
         elif found and int(found.group(1)) == year - 1 or re.match(r"上年|去年", head):
             last = last or cell.column
     return (this, last) if this and last else None
+
+
+_PRICE = re.compile(r"(?P<n>\d+(?:\.\d+)?)(?P<u>元|万元)(?=/|每)")
+
+
+def how_many(ctx: Context) -> list[Interpretation]:
+    """"15万元按100元/次/人发放，能发多少人次": an amount ÷ a price the question gives, in the
+    measure word asked."""
+    src = single(ctx)
+    asked = ctx.reading.asked
+    if src is None or asked.kind != "count" or not asked.unit:
+        return []
+    price = _PRICE.search(ctx.text)
+    if price is None:
+        return []
+    wan = float(price.group("n")) * (0.0001 if price.group("u") == "元" else 1.0)
+    items = [i for i in _items(ctx, src) if i.end <= price.start()]
+    amounts = [m for m in ctx.mentions("constant") if m.unit == "万元" and m.end <= price.start() and m.value]
+    if items:
+        total, spans = items[-1].leaf, [(items[-1].start, items[-1].end)]
+    elif amounts:
+        total, spans = Plan(op="const", value=amounts[-1].value, unit="万元"), [(amounts[-1].start, amounts[-1].end)]
+    else:
+        return []
+    at = price.start()
+    end = re.match(r"[\d.]+(?:元|万元)(?:/[\u4e00-\u9fff])*", ctx.text[at:])
+    spans.append((at, at + (end.end() if end else price.end() - at)))
+    spans += [(m.start, m.end) for m in ctx.mentions("constant") if at <= m.start < spans[-1][1]]
+    plan = Plan(op="ratio", relation="count", unit=asked.unit,
+                args=[total, Plan(op="const", value=wan, unit="万元")], label=f"按{price.group(0)}可发放的{asked.unit}数")
+    return [interp(plan, 0.88, src, *spans, *[(m.start, m.end) for m in ctx.mentions("operator") if m.name == "whatif"])]
+
+
+def times(ctx: Context) -> list[Interpretation]:
+    """"按每人每年3.32万元、110人算，总额多少": the user's own figures multiplied."""
+    src = single(ctx)
+    if src is None:
+        return []
+    amounts = [m for m in ctx.mentions("constant") if m.unit == "万元" and m.value]
+    counts = [m for m in ctx.mentions("constant") if m.unit in ("人", "名", "辆", "台", "个", "月", "次") and m.value]
+    per = ctx.mentions("per")
+    if len(amounts) != 1 or len(counts) != 1 or not per:
+        return []
+    a, n = amounts[0], counts[0]
+    plan = Plan(op="times", args=[Plan(op="const", value=a.value, unit="万元"), Plan(op="const", value=n.value, unit=n.unit)],
+                label=f"{a.text}×{n.text}")
+    spans = [(a.start, a.end), (n.start, n.end)] + [(m.start, m.end) for m in per] + [
+        (m.start, m.end) for m in ctx.mentions("operator") if m.name in ("whatif", "average")]
+    return [interp(plan, 0.86, src, *spans)]
+
+
+def unit_share(ctx: Context) -> list[Interpretation]:
+    """"政务服务中心的钱里，项目支出占几成": a measure of the unit named ÷ the unit's total."""
+    src = single(ctx)
+    if src is None or ctx.reading.asked.kind != "percent" or not src.unit or not src.unit_span:
+        return []
+    from retrieval.plan.lookups import _same_unit
+
+    measures = [i for i in _items(ctx, src) if i.name in ("基本支出", "项目支出")]
+    rows = [e for e in src.index.entities if e.kind == "unit" and _same_unit(e.name, src.unit)]
+    ops = [(m.start, m.end) for m in ctx.mentions("operator") if m.name == "share"]
+    for m in measures:
+        for e in rows:
+            column = next((c.column for c in e.ref.row.cells if c.value is not None
+                           and c.column.split("/")[0] == m.name), None)
+            if column is None:
+                continue
+            part = Plan(op="value", entity=src.key(e.key), column=column, label=f"{e.name}{m.name}")
+            whole = Plan(op="value", entity=src.key(e.key), label=f"{e.name}合计")
+            plan = Plan(op="share", args=[part, whole], label=f"{e.name}{m.name}占其合计的比重")
+            return [interp(plan, 0.9, src, src.unit_span, (m.start, m.end), *ops,
+                           *[(c.start, c.end) for c in ctx.mentions("code")])]
+    return []
+
+
+def set_share(ctx: Context) -> list[Interpretation]:
+    """"两个信息化建设项目合计占项目支出的百分之多少": the set's sum ÷ the base after 占."""
+    src = single(ctx)
+    if src is None or ctx.reading.asked.kind != "percent":
+        return []
+    from retrieval.plan.sets import project_set
+
+    found = project_set(ctx, src)
+    at = ctx.text.find("占")
+    if not found or at < 0:
+        return []
+    leaves, spans = found
+    after = [i for i in _items(ctx, src) if i.start > at]
+    base = after[0].leaf if after else Plan(op="value", entity=src.key("measure:项目支出"), label="项目支出")
+    base_spans = [(after[0].start, after[0].end)] if after else []
+    plan = Plan(op="share", args=[Plan(op="sum", args=leaves, label="合计"), base], label=f"合计占{base.label}的比重")
+    ops = [(m.start, m.end) for m in ctx.mentions("operator") if m.name in ("share", "sum")]
+    return [interp(plan, 0.88, src, *spans, *base_spans, *ops)]

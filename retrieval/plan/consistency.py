@@ -80,7 +80,8 @@ def reconcile_costs(ctx: Context) -> list[Interpretation]:
         total = Plan(op="sum", args=leaves, label="成本指标合计") if len(leaves) > 1 else leaves[0]
         project = Plan(op="value", entity=src.key(c.entity), label=f"项目金额（{c.name}）")
         at = ctx.text.find("成本")
-        spans = [(c.start, c.end), (at, at + 2)] + [m.span() for m in re.finditer(r"指标|之和|合计|加起来|金额", ctx.text)]
+        spans = [(c.start, c.end), (at, at + 2)] + [m.span() for m in re.finditer(
+            r"绩效目标表|绩效目标|指标|之和|合计|加起来|金额|分项|各项", ctx.text)]
         return [interp(Plan(op="agree", args=[total, project], label=f"{c.name}的成本指标与项目金额"), 0.9, src,
                        *spans, *_cue_spans(ctx))]
     return []

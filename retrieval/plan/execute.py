@@ -7,6 +7,7 @@ the plan is dropped from the choice rather than answered.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from retrieval.compose import num
@@ -68,6 +69,17 @@ class Executor:
         if entity is None:
             raise PlanFailed("unknown indicator")
         ind = entity.ref
+        if plan.relation == "clause":  # a figure written inside the target's words
+            m = re.search(r"(\d+(?:\.\d+)?)\s*(%|万件|万元|个|件|项|家|人|次|辆|小时|天|名|元|张|条|套|户|场|期|份|台|分钟|日)",
+                          plan.label)
+            if m is None:
+                raise PlanFailed("no figure in the clause")
+            unit = m.group(2)
+            value = float(m.group(1)) * (0.0001 if unit == "元" else 1.0)
+            figure = Figure(value=value, unit="万元" if unit in ("元", "万元") else unit, label=f"{ind.level3}：{plan.label}",
+                            citation=df.cite_indicator(ind), text=plan.label)
+            return Result(value=figure.value, unit=figure.unit, kind=kind_of(figure.unit), figures=[figure],
+                          items=[figure])
         if ind.number is not None and plan.relation != "level2":
             return None
         name = plan.label if plan.relation == "level2" else ind.level3
@@ -228,6 +240,10 @@ def _ratio(ex: Executor, plan: Plan, share: bool) -> Result:
         raise PlanFailed("a ratio of unlike figures")
     if not vb:
         raise PlanFailed("zero base")
+    if plan.relation == "count":  # an amount ÷ a price: how many (人次, 台)
+        value = round(va / vb, 2)
+        return Result(value=value, unit=plan.unit, kind="count", formula=f"{num(va)} ÷ {num(vb, 4)} = {num(value)}",
+                      figures=a.figures + b.figures)
     if share:
         value = round(va / vb * 100, 2)
         formula = f"{num(va)} ÷ {num(vb)} × 100% = {num(value)}%"

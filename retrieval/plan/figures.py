@@ -118,6 +118,18 @@ def item_figure(df: DocFacts, item: str) -> Figure | None:
         figure = row_amount(df, ref, label=item)
         if figure:
             return figure
+    return empty_table_figure(df, item)
+
+
+def empty_table_figure(df: DocFacts, item: str) -> Figure | None:
+    """An item whose own table is empty ("本表无数据", "无政府性基金预算拨款安排的支出"): none, 0."""
+    core = plain_label(item).removesuffix("支出").removesuffix("预算").removesuffix("拨款")
+    if len(core) < 3:
+        return None
+    for table in df.tables:
+        if table.empty_note and core in plain_label(table.title) and not any(
+                c.value for r in table.rows for c in r.cells):
+            return Figure(value=0.0, unit="万元", label=item, citation=df.cite_table(table))
     return None
 
 

@@ -14,8 +14,9 @@ from retrieval.plan.lookups import unit_spans
 from retrieval.plan.texts import covered_by
 from retrieval.question.linking import loose
 
-_INDICATOR_WORDS = re.compile(r"绩效目标|绩效指标|指标值|指标|目标值|目标|标准|要求|计划|定的|定了|设定|达到|不低于|不少于|"
-                              r"不超过|以上|以内|至少|最多|控制在|确保|保证")
+_INDICATOR_WORDS = re.compile(r"整体绩效目标表|绩效目标表|整体绩效目标|绩效目标|绩效指标|指标值|指标|目标值|目标|标准|要求|计划|"
+                              r"定的|定了|设定|设的|设了|达到|不低于|不少于|不超过|以上|以内|至少|最多|控制在|确保|保证|"
+                              r"上限|下限|封顶|最高|最低|多久|时限")
 _LIST = re.compile(r"哪些|哪几|有什么|都有|列出|分别|包括|是什么")
 _WHOLE_DEPT = re.compile(r"整体|部门绩效|部门整体")
 
@@ -70,9 +71,10 @@ def indicator_value(ctx: Context) -> list[Interpretation]:
     out = []
     for ind in src.facts.indicators:
         in_project = ind.project in projects
-        if projects and not in_project:
-            continue  # another project's indicator (or the department's)
+        if projects and not in_project and ind.project is not None:
+            continue  # another project's indicator
         share, spans = _name_share(ctx, ind.level3)
+        spans = spans + covered_by(ctx, ind.value_text)  # "联动单位达到66家": the value's own words
         if share < (0.3 if in_project else 0.6):
             if not (in_project and asked.unit and ind.unit == asked.unit and ind.number is not None and sum(
                     1 for i in src.facts.indicators if i.project == ind.project and i.unit == ind.unit) == 1):
@@ -90,9 +92,34 @@ def indicator_value(ctx: Context) -> list[Interpretation]:
         elif ind.project is None and _WHOLE_DEPT.search(ctx.text):
             spans.append(_WHOLE_DEPT.search(ctx.text).span())
         owner = ind.project or "部门整体"
+        if ind.number is None and asked.kind in ("percent", "count", "amount") and _FIGURE.search(ind.value_text):
+            # a target written in words with figures inside ("40%以上政务服务事项实现不见面审批"):
+            # the clause that speaks of what is asked
+            clause = _clause(ctx, ind.value_text)
+            if clause is not None:
+                plan = Plan(op="value", entity=src.key(f"indicator:{ind.indicator_id}"), relation="clause",
+                            label=clause)
+                out.append(interp(plan, min(score, 0.95), src, *spans, *covered_by(ctx, clause)))
+                continue
         plan = Plan(op="value", entity=src.key(f"indicator:{ind.indicator_id}"), label=f"{owner}·{ind.level3}")
         out.append(interp(plan, min(score, 0.97), src, *spans))
     return out
+
+
+_FIGURE = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?P<u>%|万件|万元|个|件|项|家|人|次|辆|小时|天|名|元|张|条|套|户|场|期|份|台|分钟|日)")
+
+
+def _clause(ctx: Context, text: str) -> str | None:
+    """The clause of a target text with a figure that shares most of the question's content."""
+    clauses = [c for c in re.split(r"[,，;；。、]", text) if _FIGURE.search(c)]
+    scored = [(sum(b - a for a, b in covered_by(ctx, _FIGURE.sub("", c))), c) for c in clauses]
+    scored = [x for x in scored if x[0] >= 2]
+    if not scored:
+        return None
+    best = max(scored, key=lambda x: x[0])
+    if sum(1 for x in scored if x[0] == best[0]) > 1:
+        return None  # two clauses speak of it alike: not sure which
+    return best[1]
 
 
 def indicator_list(ctx: Context) -> list[Interpretation]:

@@ -64,6 +64,22 @@ def leaf_for(src: Source, name: str, label: str | None = None) -> Plan | None:
 def find_items(ctx: Context, src: Source, floor: float = 0.8) -> list[Item]:
     """Amount items named in the question, best first, overlapping spans included."""
     text = ctx.text
+    found = _found(ctx, src, floor)
+    best: dict[str, Item] = {}
+    for item in sorted(found, key=lambda i: (-i.score, -(i.end - i.start))):
+        kept = best.get(item.name)
+        if kept is None:
+            best[item.name] = item
+        elif item.start < kept.end and kept.start < item.end or _adjacent(text, kept, item):
+            # the same item read from overlapping words ("行政(事业)单位机构运转经费" by the lexicon,
+            # "机构运转经费" by its name): it reads all of them
+            best[item.name] = Item(min(kept.start, item.start), max(kept.end, item.end), kept.name, kept.leaf,
+                                   kept.score, kept.kind)
+    return sorted(best.values(), key=lambda i: (-i.score, -(i.end - i.start), i.start))
+
+
+def _found(ctx: Context, src: Source, floor: float) -> list[Item]:
+    text = ctx.text
     found: list[Item] = []
     for word, measure in sorted(WHOLE.items(), key=lambda kv: -len(kv[0])):
         for m in re.finditer(re.escape(word), text):
@@ -100,21 +116,11 @@ def find_items(ctx: Context, src: Source, floor: float = 0.8) -> list[Item]:
         if own:
             leaf = Plan(op="value", entity=src.key(own[0].key), label=f"{src.department}机关本级")
             found.append(Item(m.start(), m.end(), "机关本级", leaf, 0.95, "unit"))
-    found = [_described(ctx, i) for i in found]
-    best: dict[str, Item] = {}
-    for item in sorted(found, key=lambda i: (-i.score, -(i.end - i.start))):
-        kept = best.get(item.name)
-        if kept is None:
-            best[item.name] = item
-        elif item.start < kept.end and kept.start < item.end:
-            # the same item read from overlapping words ("行政(事业)单位机构运转经费" by the lexicon,
-            # "机构运转经费" by its name): it reads all of them
-            best[item.name] = Item(min(kept.start, item.start), max(kept.end, item.end), kept.name, kept.leaf,
-                                   kept.score, kept.kind)
-    return sorted(best.values(), key=lambda i: (-i.score, -(i.end - i.start), i.start))
+    return [_described(ctx, i) for i in found]
 
 
-_DESCRIBED = re.compile(r"(?:这些|这类|这种|之类的?|等等|等)的?$")
+
+_DESCRIBED = re.compile(r"(?:这些|这类|这种|之类的?|等等|等)的?[“\"「]?$")
 
 
 def _described(ctx: Context, item: Item) -> Item:
@@ -155,10 +161,12 @@ def leaf_in(src: Source, name: str, core: str) -> Plan | None:
     return None
 
 
-def code_spans(ctx: Context, src: Source, name: str) -> list[tuple[int, int]]:
-    """The codes written in the question that are the code of the item's rows ("办公费（302 01）")."""
+def code_spans(ctx: Context, src: Source, name: str, entity: str | None = None) -> list[tuple[int, int]]:
+    """The codes written in the question that are the code of the item's rows ("办公费（302 01）"),
+    or of the entity itself (机关本级 113001)."""
     return [(m.start, m.end) for m in ctx.mentions("code")
-            if any(loose(e.name) == loose(name) for e in src.index.by_code(m.name))]
+            if any(loose(e.name) == loose(name) or (entity and src.key(e.key) == entity)
+                   for e in src.index.by_code(m.name))]
 
 
 def distinct(items: list[Item]) -> list[Item]:
@@ -168,6 +176,20 @@ def distinct(items: list[Item]) -> list[Item]:
         if all(item.end <= k.start or item.start >= k.end for k in kept):
             kept.append(item)
     return sorted(kept, key=lambda i: i.start)
+
+
+def _adjacent(text: str, a: Item, b: Item) -> bool:
+    """Two namings of one item side by side ("请客吃饭（公务接待）"): one span reads both."""
+    first, second = (a, b) if a.start <= b.start else (b, a)
+    return bool(re.fullmatch(r"[(（“\"、,，]?|[)）”\"]?[(（]?", text[first.end:second.start]))
+
+
+def synonyms(ctx: Context, src: Source) -> list[list[tuple[int, int]]]:
+    """Spans naming the same item apart in the question ("公车…这辆公务用车"): read one, read all."""
+    groups: dict[str, list[tuple[int, int]]] = {}
+    for item in _found(ctx, src, 0.8):
+        groups.setdefault(item.name, []).append((item.start, item.end))
+    return [g for g in groups.values() if len(g) > 1]
 
 
 def restated(ctx: Context, src: Source) -> list[tuple[int, int]]:

@@ -30,7 +30,8 @@ def item_value(ctx: Context) -> list[Interpretation]:
     scoped = scope(ctx, src, items)
     out = []
     for item in items:
-        spans = [(item.start, item.end)] + code_spans(ctx, src, item.name) + unit_spans(ctx, src, item.name)
+        spans = [(item.start, item.end)] + code_spans(ctx, src, item.name, item.leaf.entity) + \
+            unit_spans(ctx, src, item.name)
         leaf = item.leaf
         if scoped and scoped[0].end <= item.start and scoped[0].name != item.name:
             inside = leaf_in(src, item.name, scoped[1])
@@ -211,3 +212,24 @@ def value_lookup(ctx: Context) -> list[Interpretation]:
         return []
     plan = Plan(op="list", args=leaves[:6], label=f"金额为{value:g}万元的项目")
     return [interp(plan, 0.86, src, (amounts[0].start, amounts[0].end))]
+
+
+def table_difference(ctx: Context) -> list[Interpretation]:
+    """The same row in two tables named, subtracted ("汇总表里的办公费比基本支出表里的多多少")."""
+    src = single(ctx)
+    op = ctx.reading.op("difference")
+    named = tables_named(ctx, src) if src else []
+    if src is None or op is None or len(named) < 2:
+        return []
+    tables = [t for t, _ in named]
+    rows = [(e, spans) for e, _, spans, _ in rows_for(ctx, src, tables)]
+    for entity, spans in rows:
+        twins = [(e, s2) for e, s2 in rows if loose(e.name) == loose(entity.name)
+                 and e.ref.table.table_id != entity.ref.table.table_id]
+        if twins:
+            other, other_spans = twins[0]
+            leaves = [Plan(op="value", entity=src.key(e.key), label=f"{e.ref.table.title}中的{e.name}")
+                      for e in (entity, other)]
+            plan = Plan(op="difference", args=leaves, label=f"两表{entity.name}之差")
+            return [interp(plan, 0.92, src, *spans, *other_spans, (op.start, op.end), *[s for _, s in named])]
+    return []

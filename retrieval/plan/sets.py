@@ -25,11 +25,18 @@ def project_set(ctx: Context, src: Source) -> tuple[list[Plan], list[tuple[int, 
         r"(?:和|与|跟)([\u4e00-\u9fff\d]{2,8}?)(?:有关|相关)", ctx.text)]
     words += [(m.group(1), m.span(1)) for m in re.finditer(r"([\u4e00-\u9fff\d]{2,10}?)(?:相关|有关|类|方面)的?项目", ctx.text)]
     for word, span in words:
+        lead = re.match(r"(?:这|那)?(?:两|三|四|五|几|\d+)个|这些|那些", word)
+        if lead:  # "两个12345相关项目": the count is not part of the word
+            word, span = word[lead.end():], (span[0] + lead.end(), span[1])
         key = re.sub(r"[()（）\s]", "", word)
         chosen = [p for p in src.facts.projects if key and key in re.sub(r"[()（）\s]", "", p.name)]
         if len(chosen) >= 2:
             at = ctx.text.find("项目", span[1])
             spans = [span] + ([(at, at + 2)] if at >= 0 else [])
+            # "（局机关那个8人的和政务服务中心那个）": words in brackets after the set say which ones
+            paren = re.match(r"[”\"」]?(?:项目)?\(([^)]{2,40})\)", ctx.text[span[1]:])
+            if paren:
+                spans.append((span[1], span[1] + paren.end()))
             return [src.project_leaf(p) for p in chosen], spans
     return None
 
@@ -47,7 +54,13 @@ def code_set(ctx: Context, src: Source) -> tuple[list[Plan], list[tuple[int, int
         if len(rows) >= 2:
             leaves = [Plan(op="value", entity=src.key(f"row:{table.table_id}:{r.index}"), label=r.label)
                       for r in rows]
-            return leaves, [m.span()]
+            spans = [m.span()] + [s for t, s in tables_named(ctx, src) if t == table.table_id]
+            head = next((r for r in table.rows if r.code == prefix), None)  # "302 商品和服务支出"
+            if head is not None:
+                at = ctx.text.find(plain_label(head.label))
+                if at >= 0:
+                    spans.append((at, at + len(plain_label(head.label))))
+            return leaves, spans
     return None
 
 
@@ -95,7 +108,9 @@ def set_sum(ctx: Context) -> list[Interpretation]:
         if found:
             leaves, spans = found
             out.append(interp(Plan(op="sum", args=leaves, label="合计"), 0.9, src, op, *spans))
-    items = _without_nested(distinct(find_items(ctx, src)))
+    parens = [m.span() for m in re.finditer(r"\([^)]*\)", ctx.text)]
+    items = [i for i in _without_nested(distinct(find_items(ctx, src)))
+             if not any(a < i.start and i.end <= b for a, b in parens)]  # a bracket qualifies, it adds nothing
     scoped = scope(ctx, src, items)
     extra: list[tuple[int, int]] = []
     if scoped:  # "基本支出中，离休费和退休费": the parts from the whole's table
@@ -133,7 +148,17 @@ def top_k(ctx: Context) -> list[Interpretation]:
     top = Plan(op="top", args=leaves, value=k, relation="min" if smallest else None,
                label=f"金额{word}的{k}个项目" if k > 1 else f"金额{word}的项目")
     spans = [(op.start, op.end)] + [m.span() for m in _PROJECT.finditer(ctx.text)] + _unit_spans(ctx, src)
+    spans += [(m.start, m.end) for m in ctx.mentions("constant") if m.unit in ("个", "项") and m.value == k]
     summed = op_span(ctx, "sum")
+    occupy = ctx.text.find("占")
+    if k == 1 and occupy > op.start and ctx.reading.asked.kind == "percent":
+        # "金额最大的项目占项目支出的比例": its share of what follows 占 (else of all projects)
+        after = [i for i in distinct(find_items(ctx, src)) if i.start > occupy]
+        base = after[0].leaf if after else Plan(op="value", entity=src.key("measure:项目支出"), label="项目支出")
+        base_spans = [(after[0].start, after[0].end)] if after else []
+        shares = [(m.start, m.end) for m in ctx.mentions("operator") if m.name == "share"]
+        plan = Plan(op="share", args=[top, base], label=f"{top.label}占{base.label}的比例")
+        return [interp(plan, 0.9, src, *spans, *base_spans, *shares)]
     if summed and k > 1:
         return [interp(Plan(op="sum", args=[top], label=top.label + "合计"), 0.9, src, summed, *spans)]
     return [interp(top, 0.86, src, *spans)]

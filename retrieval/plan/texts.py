@@ -64,16 +64,22 @@ def quote(ctx: Context) -> list[Interpretation]:
     doc_ids = [s.doc_id for s in ctx.sources]
     out = []
     for text, cite in ctx.quotes(ctx.reading.text, doc_ids)[:4]:
-        spans = covered_by(ctx, text)
+        spans = covered_by(ctx, f"{cite.section or ''}{text}")  # the heading says what a sentence is about
         share = _share(ctx, spans) if words else 1.0
         if share < 0.4:
             continue
         fits = all(re.search(a, text) for a in cues)
         src = next(s for s in ctx.sources if s.doc_id == cite.doc_id)
         body = text if len(text) <= MAX_QUOTE else text[:MAX_QUOTE] + "……"
+        if _YES_NO.search(ctx.text):  # "有没有下属单位": the quote answers yes or no first
+            body = ("没有。" if _NO.search(text) else "有。") + body
         plan = Plan(op="quote", label=body, cite=cite)
         out.append(interp(plan, QUOTE_SCORE + 0.2 * share + (0.1 if fits else 0.0), src, *spans))
     return out
+
+
+_YES_NO = re.compile(r"有没有|有无|是否有|是不是有|有.{1,12}吗")
+_NO = re.compile(r"无|没有|未|不涉及|为0|为零|0\.00万元")
 
 
 def section(ctx: Context) -> list[Interpretation]:

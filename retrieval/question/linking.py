@@ -68,6 +68,11 @@ def _aliases(e: "Entity", places: list[str]) -> tuple[str, ...]:
             out.append(stripped)
     if e.kind == "unit":
         return tuple(a for a in dict.fromkeys(out) if a != name)
+    if e.kind in ("project", "indicator_project", "row"):
+        # "办公经费—维修费" is named by what follows its dash ("维修费项目")
+        tail = re.split(r"[-—－_·]+", e.name)[-1]
+        if tail != e.name and len(loose(tail)) >= 3:
+            out.append(loose(tail))
     for base in [name] + out:
         for end in _GENERIC_ENDS:
             if base.endswith(end) and len(base) - len(end) >= 3:
@@ -179,7 +184,7 @@ class EntityIndex:
         if e.kind in ("project", "indicator_project") and len(e.loose) >= 6:
             # a project named by a part of its name ("政府购买及岗位" of "服务群众专项经费-政府购买及岗位")
             run, at = _common_run(e.loose, q)
-            if run >= 5 and run >= 0.45 * len(e.loose):
+            if run >= 4 and run >= 0.5 * len(e.loose):
                 return 0.8 + 0.15 * run / len(e.loose), at, at + run, "part"
         name_pairs = pairs(e.loose)
         if not name_pairs:

@@ -161,7 +161,7 @@ def asked_quantity(s: str) -> Asked:
             parts.append("any")
     count = next(e for e in vocabulary()["asked"] if e["kind"] == "count")
     found = list(re.finditer(count["pattern"], s))
-    units = [m.group("unit").replace("个人", "人") for m in found]
+    units = [m.group("unit").replace("个人", "人") for m in found if m.group("unit")]
     counted = None
     if found:
         noun = re.match(r"[\u4e00-\u9fff]{1,4}", s[found[-1].end():])

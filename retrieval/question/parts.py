@@ -33,8 +33,10 @@ def split_parts(text: str, reading: Reading, catalog: Any) -> list[str]:
         return [text]
     claim = any(m.kind == "claim" and m.name == "cue" for m in reading.mentions)
     first = read(pieces[0], catalog)
-    named = "".join(dict.fromkeys(m.text for m in first.mentions if m.kind in ("department", "unit")))
-    years = "".join(m.text for m in first.of("year"))
+    names = list(dict.fromkeys(m.text for m in first.mentions if m.kind in ("department", "unit")))
+    named = "".join(names)
+    # one department: its year carries over; several: each keeps its own document
+    years = "".join(m.text for m in first.of("year")) if len(names) <= 1 else ""
     out = [pieces[0]]
     prev = pieces[0]
     for piece in pieces[1:]:
@@ -53,16 +55,15 @@ def split_parts(text: str, reading: Reading, catalog: Any) -> list[str]:
 
 
 def _asks(reading: Reading) -> bool:
-    """The piece asks something: a quantity, an operation, a claim, a question word."""
-    return bool(reading.of("asked") or reading.of("claim") or any(
-        m.name not in ("list", "previous") for m in reading.of("operator"))) or bool(
-        re.search(r"[？?]|吗|呢|多少|几|哪|是否|什么", reading.text))
+    """The piece asks something of its own (a question word, a question mark), not a topic
+    ("瀍河审批局一年的钱，", "政府办三公经费里，") that the next piece asks about."""
+    return bool(re.search(r"[？?]|吗|呢|多少|几|哪|是否|什么|怎么|为什么|为啥|对不对|是不是|判断", reading.text))
 
 
 def _rest(reading: Reading) -> str:
     """The part's item words: the question less its departments, years, asking words and the
     rest after its last item ("上年结转结余一共多少" → "上年结转结余")."""
     drop = [(m.start, m.end) for m in reading.mentions
-            if m.kind in ("department", "unit", "year", "asked", "claim", "operator", "relative_year")]
+            if m.kind in ("department", "unit", "year", "asked", "claim", "relative_year")]
     kept = "".join(ch for i, ch in enumerate(reading.text) if not any(a <= i < b for a, b in drop))
     return re.sub(r"[？?，,。；;!！]", "", kept)

@@ -170,7 +170,7 @@ def _within(m: Mention, spans: list[tuple[int, int]]) -> bool:
 def _taken(s: str, mentions: list[Mention]) -> list[bool]:
     taken = [False] * len(s)
     for m in mentions:
-        if m.kind in ("operator", "table", "code", "actual"):
+        if m.kind in ("operator", "table", "code"):
             continue  # accounted for only by a plan that uses them
         for i in range(max(0, m.start), min(len(s), m.end)):
             taken[i] = True

@@ -181,6 +181,8 @@ class Engine:
             return self._decide(reading, docs)
         latest = _latest_per_department(allowed)
         if len(latest) > 1 and ASKS_ACROSS.search(text):
+            if res.years:  # "2023年的两个部门": the documents of that year
+                latest = [d for d in allowed if d.year in res.years] or latest
             return self._decide(reading, latest)
         if len(latest) == 1:
             return self._decide(reading, self._relative_year(reading, latest, allowed))
@@ -335,7 +337,8 @@ def _combined(text: str, parts: list[tuple[Reading, Answer]]) -> Answer:
     quantity has no figure, no figure leads: the one stated may not be the one asked for."""
     answers = [a for _, a in parts]
     missing = any(a.value is None and a.verdict is None and _asks_quantity(r) for r, a in parts)
-    lead = next((a for a in answers if a.value is not None), answers[0])
+    lead = next((a for r, a in parts if a.value is not None and _asks_quantity(r)),
+                next((a for a in answers if a.value is not None), answers[0]))
     verdict = next((a.verdict for a in answers if a.verdict is not None), None)
     cites = []
     for a in answers:

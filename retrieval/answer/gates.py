@@ -132,8 +132,9 @@ def check(reading: Reading, interp: Interpretation, result: Result, doc_years: l
         if m.value and not inside(m):
             reasons.append(f"问的是{m.text}的数，找到的是本年的")
     for m in reading.of("year"):
+        stock = interp.builder == "stated_count" and f"{int(m.value or 0)}年" in quoted.replace(" ", "")
         if m.value and doc_years and int(m.value) not in doc_years and not inside(m) \
-                and f"{int(m.value)}年" not in quoted.replace(" ", ""):  # "2022年期末…共有车辆3辆"
+                and not stock:  # "2022年期末…共有车辆3辆": the count the text states at that date
             reasons.append(f"问的是{int(m.value)}年，文件是{'、'.join(str(y) for y in doc_years)}年的")
     kind = "verdict" if result.verdict is not None else result.kind
     as_written = reading.asked.kind == "text" and any(f.text for f in result.figures) and interp.plan.op == "value"

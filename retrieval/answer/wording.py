@@ -117,7 +117,8 @@ def plan_answer(question: str, chosen: Checked, documents: list[Document], asked
         text += "。"
     if value is not None and _YES_NO.search(question) and plan.op == "value" and not text.startswith(("有。", "没有。")):
         text = ("没有。" if abs(value) < 0.005 else "有。") + text  # "有公车吗": yes or no first
-    if plan.op == "list" and plan.relation == "each" and result.items and value is None:
+    if plan.op == "list" and plan.relation == "each" and result.items and value is None \
+            and re.search(r"各|分别", question) and not re.search(r"谁|哪个|哪家|哪一", question):
         head_item = result.items[0]  # "各是多少": the first one named leads, each one stated
         value, unit = head_item.value, head_item.unit
     years = sorted({d.year for d in documents})

@@ -45,6 +45,8 @@ def relation_for(ctx: Context, stated: Mention) -> str:
         return "eq"
     if stated.name == "threshold":
         return "ge"
+    if stated.name == "approx":  # "370多万元": about that much
+        return "approx"
     rels = [m for m in ctx.mentions("claim") if m.name not in ("cue", "none", "up", "down", "main", "all")]
     if not rels:
         return "eq"

@@ -317,7 +317,8 @@ def previous_year(ctx: Context) -> list[Interpretation]:
         delta = Plan(op="value", entity=src.key(f"fact:{fact.fact_id}"), label=f"{fact.subject}比上年{fact.direction}额")
         plan = Plan(op="previous", args=[now, delta], relation=fact.direction,
                     label=f"{doc_year - 1}年{fact.subject}（按文件所述{fact.direction}额推算）")
-        out.append(interp(plan, 0.8 + 0.08 * score, src, *spans, *rel, *earlier))
+        changes = [m.span() for m in CHANGE_WORDS.finditer(ctx.text)]  # "按文件给的减少额算"
+        out.append(interp(plan, 0.8 + 0.08 * score, src, *spans, *rel, *earlier, *changes))
     return out
 
 

@@ -30,7 +30,7 @@ def _cue_spans(ctx: Context) -> list[tuple[int, int]]:
 def text_against_table(ctx: Context) -> list[Interpretation]:
     """The figure the text states for an item against the item's figure in the tables."""
     src = single(ctx)
-    if src is None or not asks_consistency(ctx):
+    if src is None or not asks_consistency(ctx) or _ASPECT.search(ctx.text):
         return []
     out = []
     for item in distinct(find_items(ctx, src)):
@@ -45,6 +45,10 @@ def text_against_table(ctx: Context) -> list[Interpretation]:
         plan = Plan(op="compare", relation="eq", args=[fact, row], label=f"{item.name}文字与表格是否一致")
         out.append(interp(plan, 0.86, src, (item.start, item.end), *_cue_spans(ctx)))
     return out
+
+
+# a question about what is listed or how it is named, not about an amount
+_ASPECT = re.compile(r"科目|名称|列举|内容|口径|叫法|写法|写得")
 
 
 def counts_agree(ctx: Context) -> list[Interpretation]:

@@ -116,7 +116,21 @@ def _found(ctx: Context, src: Source, floor: float) -> list[Item]:
         if own:
             leaf = Plan(op="value", entity=src.key(own[0].key), label=f"{src.department}机关本级")
             found.append(Item(m.start(), m.end(), "机关本级", leaf, 0.95, "unit"))
-    return [_described(ctx, i) for i in found]
+    return _explained([_described(ctx, i) for i in found], text)
+
+
+def _explained(found: list[Item], text: str) -> list[Item]:
+    """"养人（基本支出）": the name in brackets says what the plain word before it means; the plain
+    word's own reading is dropped and the bracketed item reads both."""
+    out = list(found)
+    for b in found:
+        if not re.match(r"[)）]", text[b.end:b.end + 1]) or not re.search(r"[(（]$", text[:b.start]):
+            continue
+        plain = [a for a in found if a.end == b.start - 1 and a.name != b.name]
+        if plain:
+            out = [i for i in out if i not in plain and i is not b]
+            out.append(Item(min(a.start for a in plain), b.end + 1, b.name, b.leaf, b.score, b.kind))
+    return out
 
 
 

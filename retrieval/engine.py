@@ -269,13 +269,15 @@ class Engine:
                  if not any(m.start == a for m in reading.of("table"))]
         years = sorted({d.year for d in documents})
         actual = any("决算" in d.kind for d in documents)
+        numbered = {int(m.group(1)) for s in sources for t in s.facts.tables
+                    if t.number and (m := re.search(r"(\d+)\s*表", t.number))}
         checked: list[gates.Checked] = []
         for interp in propose(ctx):
             try:
                 result = executor.run(interp.plan)
             except PlanFailed:
                 continue
-            checked.append(gates.check(reading, interp, result, years, context, named, actual, groups))
+            checked.append(gates.check(reading, interp, result, years, context, named, actual, groups, numbered))
         passed = [c for c in checked if c.passes]
         best, close = gates.choose(passed, reading.asked)
         if best is None and close:

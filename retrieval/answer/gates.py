@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from retrieval.plan.execute import kind_of
 from retrieval.plan.records import Interpretation, Result
+from retrieval.question.mentions import vocabulary
 from retrieval.question.reading import residue
 from retrieval.question.records import Asked, Reading
 
@@ -73,7 +74,8 @@ def items_fit(asked: Asked, result: Result) -> bool:
 
 def check(reading: Reading, interp: Interpretation, result: Result, doc_years: list[int],
           context: list[tuple[int, int]] = (), named: list[tuple[int, int, str]] = (),
-          actual: bool = False, synonyms: list[list[tuple[int, int]]] = ()) -> Checked:
+          actual: bool = False, synonyms: list[list[tuple[int, int]]] = (), numbered: set[int] = frozenset()
+          ) -> Checked:
     """Why this plan may not state its figure for this question.
 
     Args:
@@ -83,6 +85,7 @@ def check(reading: Reading, interp: Interpretation, result: Result, doc_years: l
         doc_years: the years of the documents the plan answers from.
         context: spans accounted for by the question's context (a restated figure of an item).
         named: tables the question names by title (start, end, title): the plan must read them.
+        numbered: the table numbers the documents use (预算07表 → 7).
         actual: the documents are 决算 (what was spent): a question asking for it may be answered.
     """
     covered = list(interp.covered) + list(context)
@@ -105,8 +108,8 @@ def check(reading: Reading, interp: Interpretation, result: Result, doc_years: l
         strong = m.name in STRONG or (m.name == "sum" and _ADDING.search(m.text))
         if strong and not inside(m) and not _inside_item(reading, m, covered):
             reasons.append(f"没有按“{m.text}”计算")
-    for m in reading.of("unit"):
-        if not inside(m) and "unit" not in interp.reads:
+    for m in reading.of("unit"):  # a unit inside the department: the plan reads some of its name
+        if not any(a < m.end and m.start < b for a, b in covered):
             reasons.append(f"问的是{m.text}，找到的数不是它的")
     for start, end, title in named:  # a table named: the figure must come from it
         if not any(a <= start and end <= b for a, b in covered) and title not in cited:
@@ -125,8 +128,11 @@ def check(reading: Reading, interp: Interpretation, result: Result, doc_years: l
     for m in reading.of("period"):
         if not inside(m):
             reasons.append(f"问的是“{m.text}”的数，预算只有全年的数")
-    for m in reading.of("code") + reading.of("table"):
+    for m in reading.of("code"):
         if not inside(m):
+            reasons.append(f"没有用到问题所说的“{m.text}”")
+    for m in reading.of("table"):  # a table this document numbers so: the figure must come from it
+        if not inside(m) and not re.search(rf"0?{int(m.name)}表", cited) and int(m.name) in numbered:
             reasons.append(f"没有用到问题所说的“{m.text}”")
     for m in reading.of("relative_year"):
         if m.value and not inside(m):
@@ -142,6 +148,8 @@ def check(reading: Reading, interp: Interpretation, result: Result, doc_years: l
         reasons.append("问的是数字，找到的是一段文字")
     elif not as_written and not kind_fits(reading.asked, kind, result.unit) and not items_fit(reading.asked, result):
         reasons.append(f"问的是{_asked_words(reading.asked)}，找到的却是{result.unit or '文字'}")
+    if result.verdict is None and re.search(vocabulary()["consistency"], reading.text):
+        reasons.append("问的是是否一致，没有给出判断")
     claim = [m for m in reading.mentions if m.kind == "claim" and m.name == "cue"]
     if claim and result.verdict is None and (_stated(reading) or any(_ASKS_VERDICT.search(m.text) for m in claim)):
         reasons.append("没有核对说法中的数字" if _stated(reading) else "问的是说法对不对，没有给出判断")

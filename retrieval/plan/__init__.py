@@ -56,6 +56,7 @@ BUILDERS: dict[str, Builder] = {
     # consistency
     "text_against_table": consistency.text_against_table,
     "counts_agree": consistency.counts_agree,
+    "counts_consistent": consistency.counts_consistent,
     "reconcile_costs": consistency.reconcile_costs,
     "reconcile_stated": consistency.reconcile_stated,
     "audit_finding": consistency.audit_finding,

@@ -405,6 +405,11 @@ def times(ctx: Context) -> list[Interpretation]:
                 label=f"{a.text}×{n.text}")
     spans = [(a.start, a.end), (n.start, n.end)] + [(m.start, m.end) for m in per] + [
         (m.start, m.end) for m in ctx.mentions("operator") if m.name in ("whatif", "average")]
+    frame = re.search(r"按.{2,30}?(?:算|计算|来算)", ctx.text)
+    if frame and frame.start() <= a.start and n.end <= frame.end():
+        # "聘用人员按每人每年3.32万元、110人算，工资总额是多少": the question says how to compute;
+        # its words name what the product is
+        spans += [(r.start, r.end) for r in ctx.reading.content]
     return [interp(plan, 0.86, src, *spans)]
 
 

@@ -206,3 +206,23 @@ def _weights(ctx: Context, texts: list[str]) -> dict[str, float]:
 def finding_text(finding) -> str:
     places = " ".join(f"{c.table or ''}{c.row or ''}{c.column or ''}{c.section or ''}" for c in finding.citations)
     return f"{finding.message} {places}"
+
+
+def counts_consistent(ctx: Context) -> list[Interpretation]:
+    """"公车数量在文件里前后一致吗": every count of that thing the document states (in its text
+    and its indicators), the same or not."""
+    src = single(ctx)
+    asked = ctx.reading.asked
+    if src is None or not asks_consistency(ctx) or asked.kind != "count" or not asked.counted:
+        return []
+    noun = asked.counted[:1]
+    leaves = [Plan(op="value", entity=src.key(f"fact:{f.fact_id}"), label=f"文字说明中的{f.subject}")
+              for f in src.facts.facts if f.kind == "count" and noun in f.subject and f.role == "headline"]
+    leaves += [Plan(op="value", entity=src.key(f"indicator:{i.indicator_id}"), label=f"{i.project or '部门整体'}·{i.level3}")
+               for i in src.facts.indicators if i.number is not None and noun in i.level3 and i.unit and i.unit != "%"]
+    if len(leaves) < 2:
+        return []
+    at = ctx.text.find(asked.counted)
+    spans = [(at, at + len(asked.counted))] + _cue_spans(ctx) + [m.span() for m in re.finditer(r"数量|个数|多少", ctx.text)]
+    return [interp(Plan(op="compare", relation="all_eq", args=leaves, label=f"{asked.counted}的数量是否前后一致"),
+                   0.86, src, *spans)]

@@ -162,7 +162,19 @@ def _previous(ex: Executor, plan: Plan) -> Result:
 
 
 def _compare(ex: Executor, plan: Plan) -> Result:
-    """A claim comparing two figures ("项目支出比基本支出多"): the verdict, both figures shown."""
+    """A claim comparing two figures ("项目支出比基本支出多"): the verdict, both figures shown;
+    "all_eq": do all the figures agree."""
+    if plan.relation == "all_eq":
+        results = [ex.run(x) for x in plan.args]
+        figures = [r.figures[0] for r in results if r.figures and r.value is not None]
+        if len(figures) < 2:
+            raise PlanFailed("fewer than two figures")
+        values = sorted({round(f.value, 2) for f in figures})
+        holds = len(values) == 1
+        listing = "、".join(f"{f.label}{num(f.value, 0) if float(f.value).is_integer() else num(f.value)}{f.unit}"
+                           for f in figures)
+        return Result(value=figures[0].value, unit=figures[0].unit, kind="verdict", verdict=holds,
+                      formula=listing, figures=figures, items=figures)
     a, b = (ex.run(x) for x in plan.args[:2])
     if a.value is None or b.value is None or a.kind != b.kind:
         raise PlanFailed("a comparison of unlike figures")

@@ -14,11 +14,11 @@ from retrieval.plan.lookups import unit_spans
 from retrieval.plan.texts import covered_by
 from retrieval.question.linking import loose
 
-_INDICATOR_WORDS = re.compile(r"整体绩效目标表|绩效目标表|整体绩效目标|绩效目标|绩效指标|指标值|指标|目标值|目标|标准|要求|计划|"
+_INDICATOR_WORDS = re.compile(r"绩效目标表|绩效目标|绩效指标|指标值|指标|目标值|目标|标准|要求|计划|"
                               r"定的|定了|设定|设的|设了|达到|不低于|不少于|不超过|以上|以内|至少|最多|控制在|确保|保证|"
                               r"上限|下限|封顶|最高|最低|多久|时限")
 _LIST = re.compile(r"哪些|哪几|有什么|都有|列出|分别|包括|是什么")
-_WHOLE_DEPT = re.compile(r"整体|部门绩效|部门整体")
+_WHOLE_DEPT = re.compile(r"部门整体绩效目标表|部门整体绩效目标|整体绩效目标表|整体绩效目标|整体绩效|部门整体|整体")
 
 
 def _project_links(ctx: Context, src: Source) -> dict[str, tuple[float, tuple[int, int]]]:

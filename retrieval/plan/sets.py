@@ -17,27 +17,43 @@ _PROJECT = re.compile(r"项目")
 
 
 def project_set(ctx: Context, src: Source) -> tuple[list[Plan], list[tuple[int, int]]] | None:
-    """"两个政府购买服务项目", "和12345有关的项目": every project whose name holds the words named."""
+    """"两个“政府购买服务”项目", "和12345有关的项目": every project whose name holds the words named."""
     if "项目" not in ctx.text:
         return None
     words = [(m.group(1), m.span(1)) for m in re.finditer(r"[“\"「]([^”\"」]{2,20})[”\"」]", ctx.text)]
-    words += [(m.group(1), m.span()) for m in re.finditer(
-        r"(?:和|与|跟)([\u4e00-\u9fff\d]{2,8}?)(?:有关|相关)", ctx.text)]
-    words += [(m.group(1), m.span(1)) for m in re.finditer(r"([\u4e00-\u9fff\d]{2,10}?)(?:相关|有关|类|方面)的?项目", ctx.text)]
+    for m in re.finditer(r"(?:相关|有关|类|方面)的?(?:两个|几个|这些|那些)?项目", ctx.text):
+        before = re.search(r"(?:和|与|跟)?([A-Za-z\d]+|[\u4e00-\u9fff]{2,8})$", ctx.text[:m.start()])
+        if before:
+            words.append((before.group(1), (before.start(), m.end())))
     for word, span in words:
         lead = re.match(r"(?:这|那)?(?:两|三|四|五|几|\d+)个|这些|那些", word)
         if lead:  # "两个12345相关项目": the count is not part of the word
             word, span = word[lead.end():], (span[0] + lead.end(), span[1])
-        key = re.sub(r"[()（）\s]", "", word)
-        chosen = [p for p in src.facts.projects if key and key in re.sub(r"[()（）\s]", "", p.name)]
-        if len(chosen) >= 2:
-            at = ctx.text.find("项目", span[1])
-            spans = [span] + ([(at, at + 2)] if at >= 0 else [])
-            # "（局机关那个8人的和政务服务中心那个）": words in brackets after the set say which ones
-            paren = re.match(r"[”\"」]?(?:项目)?\(([^)]{2,40})\)", ctx.text[span[1]:])
-            if paren:
-                spans.append((span[1], span[1] + paren.end()))
-            return [src.project_leaf(p) for p in chosen], spans
+        for cut in range(0, max(1, len(word) - 1)):  # "网络租用上的" → the word the project names hold
+            key = re.sub(r"[()（）\s]", "", word[cut:])
+            chosen = [p for p in src.facts.projects if len(key) >= 2 and key in re.sub(r"[()（）\s]", "", p.name)]
+            if len(chosen) >= 2:
+                at = ctx.text.find("项目", span[1] - 2)
+                spans = [span] + ([(at, at + 2)] if at >= 0 else [])
+                # "（局机关那个8人的和政务服务中心那个）": words in brackets after the set say which
+                paren = re.match(r"[”\"」]?(?:项目)?\(([^)]{2,40})\)", ctx.text[span[1]:])
+                if paren:
+                    spans.append((span[1], span[1] + paren.end()))
+                return [src.project_leaf(p) for p in chosen], spans
+            if not re.match(r"[\u4e00-\u9fff]", word):
+                break
+    return None
+
+
+def bracket_set(ctx: Context, src: Source) -> tuple[list[Item], tuple[int, int]] | None:
+    """"花在网络租用上的两个项目（电子政务网年租费、网络使用年租）": the items listed in brackets are
+    the set; the words before describe it."""
+    for m in re.finditer(r"\(([^)]{4,80})\)", ctx.text):
+        inside = [i for i in distinct(find_items(ctx, src)) if m.start() < i.start and i.end <= m.end()]
+        if len(inside) >= 2 and "、" in m.group(1) or len(inside) >= 2 and re.search(r"和|与|及", m.group(1)):
+            start = max((x.end for x in ctx.reading.mentions if x.end <= m.start()
+                         and x.kind in ("department", "unit", "year", "relative_year", "place")), default=0)
+            return inside, (start, m.end())
     return None
 
 
@@ -108,6 +124,11 @@ def set_sum(ctx: Context) -> list[Interpretation]:
         if found:
             leaves, spans = found
             out.append(interp(Plan(op="sum", args=leaves, label="合计"), 0.9, src, op, *spans))
+    listed = bracket_set(ctx, src)
+    if listed:
+        items, span = listed
+        spans = [(i.start, i.end) for i in items] + [span]
+        out.append(interp(Plan(op="sum", args=[i.leaf for i in items], label="合计"), 0.9, src, *spans, op))
     parens = [m.span() for m in re.finditer(r"\([^)]*\)", ctx.text)]
     items = [i for i in _without_nested(distinct(find_items(ctx, src)))
              if not any(a < i.start and i.end <= b for a, b in parens)]  # a bracket qualifies, it adds nothing

@@ -234,6 +234,7 @@ def direction_claim(ctx: Context) -> list[Interpretation]:
     if src is None or not claimed(ctx) or stated_values(ctx):
         return []
     rel = [m for m in ctx.mentions("relative_year") if m.value == -1]
+    rel += [m for m in ctx.mentions("year") for s in ctx.sources if m.value == s.facts.document.year - 1]
     up, down = _UP.search(ctx.text), _DOWN.search(ctx.text)
     if not rel or not (up or down):
         return []

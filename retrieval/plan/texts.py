@@ -69,6 +69,8 @@ def quote(ctx: Context) -> list[Interpretation]:
         if share < 0.4:
             continue
         fits = all(re.search(a, text) for a in cues)
+        if not words and not (cues and fits):
+            continue  # nothing the question names to look for, and no kind of answer it asks
         src = next(s for s in ctx.sources if s.doc_id == cite.doc_id)
         body = text if len(text) <= MAX_QUOTE else text[:MAX_QUOTE] + "……"
         if _YES_NO.search(ctx.text):  # "有没有下属单位": the quote answers yes or no first

@@ -171,6 +171,11 @@ class EntityIndex:
             if score >= floor and end > start:
                 found.append(Candidate(entity=e.key, kind=e.kind, name=e.name, score=round(score, 3),
                                        start=at[start], end=at[end - 1] + 1, evidence=how))
+        # a name matched inside another name the question writes out in full is no naming of its own
+        # ("工作经费" of "110联动专项工作经费" is not 党建工作经费)
+        exact = [(c.start, c.end) for c in found if c.evidence == "exact"]
+        found = [c for c in found if c.evidence == "exact" or not any(
+            a <= c.start and c.end <= b and (b - a) > (c.end - c.start) for a, b in exact)]
         return sorted(found, key=lambda c: (-c.score, -(c.end - c.start)))
 
     def _score(self, e: Entity, q: str, q_pairs: set[str]) -> tuple[float, int, int, str]:

@@ -135,10 +135,10 @@ def read_question(text: str) -> Reading:
 
 def _claim_mentions(s: str) -> list[Mention]:
     claims = vocabulary()["claims"]
-    cue = re.search(claims["cue"], s)
-    if not cue:
+    cues = list(re.finditer(claims["cue"], s))
+    if not cues:
         return []
-    out = [Mention(kind="claim", start=cue.start(), end=cue.end(), text=cue.group(0), name="cue")]
+    out = [Mention(kind="claim", start=c.start(), end=c.end(), text=c.group(0), name="cue") for c in cues]
     for rel in claims["relations"]:
         for m in re.finditer(rel["pattern"], s):
             out.append(Mention(kind="claim", start=m.start(), end=m.end(), text=m.group(0),

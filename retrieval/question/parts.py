@@ -64,6 +64,7 @@ def _rest(reading: Reading) -> str:
     """The part's item words: the question less its departments, years, asking words and the
     rest after its last item ("上年结转结余一共多少" → "上年结转结余")."""
     drop = [(m.start, m.end) for m in reading.mentions
-            if m.kind in ("department", "unit", "year", "asked", "claim", "relative_year", "constant")]
+            if m.kind in ("department", "unit", "year", "asked", "claim", "relative_year")
+            or m.kind == "constant" and m.unit in ("万元", "%", "倍")]
     kept = "".join(ch for i, ch in enumerate(reading.text) if not any(a <= i < b for a, b in drop))
     return re.sub(r"[？?，,。；;!！]", "", kept)

@@ -155,8 +155,8 @@ class Engine:
             return help_answer(text, allowed)
         parts = split_parts(text, reading, self.catalog)
         if len(parts) > 1:
-            readings = [read(p, self.catalog) for p in parts]
-            return _combined(text, [(r, self._answer_reading(r, allowed)) for r in readings])
+            answered = [(piece, self._answer_reading(read(whole, self.catalog), allowed)) for whole, piece in parts]
+            return _combined(text, answered)
         return self._answer_reading(reading, allowed).model_copy(update={"question": text})
 
     def _answer_reading(self, reading: Reading, allowed: list[Document]) -> Answer:
@@ -333,7 +333,7 @@ def _masked(reading: Reading) -> str:
     return "".join(chars)
 
 
-def _combined(text: str, parts: list[tuple[Reading, Answer]]) -> Answer:
+def _combined(text: str, parts: list[tuple[str, Answer]]) -> Answer:
     """A several-part question: each part's answer in turn. The first figure of a part asking a
     quantity leads (a part asking 哪个 / 对吗 leads with its verdict only); when a part asking a
     quantity has no figure, no figure leads: the one stated may not be the one asked for."""
@@ -356,10 +356,10 @@ def _combined(text: str, parts: list[tuple[Reading, Answer]]) -> Answer:
         "alternatives": [x for a in answers for x in a.alternatives]})
 
 
-def _asks_quantity(reading: Reading) -> bool:
-    kinds = set(reading.asked.parts) | {reading.asked.kind}
-    return bool(kinds & {"amount", "percent", "count", "ratio", "time"}) or (
-        "text" not in kinds and bool(re.search(r"多少|几", reading.text)))
+def _asks_quantity(piece: str) -> bool:
+    """The part, as written, asks for a number in so many words (多少, 几, 百分之几 …), not 哪个."""
+    return bool(re.search(r"多少|几(?!项目)|百分之|占比|比例|几成|倍|多长|多久|幅度", piece)) and not re.search(
+        r"哪(?:个|些|几|一)", piece)
 
 
 def _each_has_a_year(res, documents: list[Document]) -> bool:

@@ -50,6 +50,8 @@ def bracket_set(ctx: Context, src: Source) -> tuple[list[Item], tuple[int, int]]
     the set; the words before describe it."""
     for m in re.finditer(r"\(([^)]{4,80})\)", ctx.text):
         inside = [i for i in distinct(find_items(ctx, src)) if m.start() < i.start and i.end <= m.end()]
+        if "项目" in ctx.text[max(0, m.start() - 4):m.start()] and any(i.kind == "unit" for i in inside):
+            continue  # "两个项目（局机关那个和中心那个）": units say which projects, they are not the set
         if len(inside) >= 2 and "、" in m.group(1) or len(inside) >= 2 and re.search(r"和|与|及", m.group(1)):
             start = max((x.end for x in ctx.reading.mentions if x.end <= m.start()
                          and x.kind in ("department", "unit", "year", "relative_year", "place")), default=0)

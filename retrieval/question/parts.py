@@ -16,8 +16,9 @@ _SPLIT = re.compile(r"(?<=[？?；;!！])|[，,](?=[^，,？?]{0,10}(?:多少|�
 _REFINES = re.compile(r"^(?:其中|占|分别|各|那|这|它|具体|实际|合计|一共|共|比|为什么|原因|主要|平均|每)")
 
 
-def split_parts(text: str, reading: Reading, catalog: Any) -> list[str]:
-    """The parts of the question as standalone questions; [text] when it has one part."""
+def split_parts(text: str, reading: Reading, catalog: Any) -> list[tuple[str, str]]:
+    """The parts of the question: (the part as a standalone question, the part as written);
+    [(text, text)] when it has one part."""
     from retrieval.question.reading import read
 
     pieces = [p for p in _SPLIT.split(text) if p and p.strip(" ，,？?；;")]
@@ -30,26 +31,26 @@ def split_parts(text: str, reading: Reading, catalog: Any) -> list[str]:
             merged.append(piece)
     pieces = merged
     if len(pieces) < 2:
-        return [text]
+        return [(text, text)]
     claim = any(m.kind == "claim" and m.name == "cue" for m in reading.mentions)
     first = read(pieces[0], catalog)
     names = list(dict.fromkeys(m.text for m in first.mentions if m.kind in ("department", "unit")))
     named = "".join(names)
     # one department: its year carries over; several: each keeps its own document
     years = "".join(m.text for m in first.of("year")) if len(names) <= 1 else ""
-    out = [pieces[0]]
+    out = [(pieces[0], pieces[0])]
     prev = pieces[0]
     for piece in pieces[1:]:
         p = read(piece, catalog)
         if claim and not p.of("asked") and p.of("claim"):
-            out[-1] += piece  # "…，对吗？": the claim's own question word
+            out[-1] = (out[-1][0] + piece, out[-1][1] + piece)  # "…，对吗？": the claim's own question word
             continue
         own = [m for m in p.mentions if m.kind in ("department", "unit")]
         prefix = "" if own else named + ("" if p.of("year") else years)
         if _REFINES.match(p.text) or not residue(p, []) and not own:
             prefix += _rest(read(prev, catalog))
         standalone = prefix + piece
-        out.append(standalone)
+        out.append((standalone, piece))
         prev = standalone
     return out
 
@@ -64,7 +65,8 @@ def _rest(reading: Reading) -> str:
     """The part's item words: the question less its departments, years, asking words and the
     rest after its last item ("上年结转结余一共多少" → "上年结转结余")."""
     drop = [(m.start, m.end) for m in reading.mentions
-            if m.kind in ("department", "unit", "year", "asked", "claim", "relative_year")
+            if m.kind in ("department", "unit", "year", "claim", "relative_year")
+            or m.kind == "asked" and not re.search(r"钱|费用|经费|金额", m.text)  # "买电脑的钱" is the topic
             or m.kind == "constant" and m.unit in ("万元", "%", "倍")]
     kept = "".join(ch for i, ch in enumerate(reading.text) if not any(a <= i < b for a, b in drop))
     return re.sub(r"[？?，,。；;!！]", "", kept)

@@ -125,7 +125,7 @@ def _is_own_name(text: str, department: str) -> bool:
 def _year_mentions(s: str, mentions: list[Mention]) -> list[Mention]:
     """Two-digit years (23年) and relative years (去年, 前年), each with its offset in `name`."""
     out: list[Mention] = []
-    spans = [(m.start, m.end) for m in mentions]
+    spans = [(m.start, m.end) for m in mentions if m.kind in ("year", "constant", "department", "unit")]
     for m in _SHORT_YEAR.finditer(s):
         value = int(m.group(1))
         if 10 <= value <= 40 and not any(a <= m.start() < b for a, b in spans if (a, b) != m.span()):

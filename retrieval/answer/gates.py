@@ -97,6 +97,8 @@ def check(reading: Reading, interp: Interpretation, result: Result, doc_years: l
         c.table or "" for c in result.citations)
     quoted = " ".join(f.citation.quote for f in result.figures) + " ".join(c.quote for c in result.citations)
     reasons: list[str] = []
+    said = (quoted + " ".join(result.texts)).replace(" ", "")
+    worded = interp.plan.op in ("quote", "finding")
     unread = residue(reading, covered)
     if unread and interp.plan.op not in ("quote", "finding"):
         # a two-character word sharing a character with the names read (修好 ~ 修复) counts
@@ -121,6 +123,9 @@ def check(reading: Reading, interp: Interpretation, result: Result, doc_years: l
         if inside(m) or m.name in ("fraction", "threshold") or m.unit in ("年",) or (m.value == 1 and m.unit != "%"):
             continue
         counted = m.unit in ("个", "项") and m.value == len(result.items or result.figures)
+        if m.name == "approx" and m.unit == "万元" and worded and any(
+                m.value <= float(x) < 2 * m.value for x in re.findall(r"\d+(?:\.\d+)?", said)):
+            continue  # "多了一百多万": the sentence states 155.64万元
         shown = re.sub(r"[^\d.]", "", m.text)  # the number the user gave, found in the evidence cited
         evidence = (quoted + " ".join(result.texts)).replace(" ", "")
         if not counted and not (shown and re.search(rf"(?<![\d.]){re.escape(shown)}(?![\d])", evidence)):
@@ -134,11 +139,13 @@ def check(reading: Reading, interp: Interpretation, result: Result, doc_years: l
     for m in reading.of("table"):  # a table this document numbers so: the figure must come from it
         if not inside(m) and not re.search(rf"0?{int(m.name)}表", cited) and int(m.name) in numbered:
             reasons.append(f"没有用到问题所说的“{m.text}”")
-    for m in reading.of("relative_year"):
+    for m in reading.of("relative_year"):  # a sentence about the change against last year speaks of it
+        if worded and re.search(r"上年|去年|上一年|\d{4}年(?:相比|比)|与\d{4}年", said):
+            continue
         if m.value and not inside(m):
             reasons.append(f"问的是{m.text}的数，找到的是本年的")
     for m in reading.of("year"):
-        stock = interp.builder == "stated_count" and f"{int(m.value or 0)}年" in quoted.replace(" ", "")
+        stock = (interp.builder == "stated_count" or worded) and f"{int(m.value or 0)}年" in said
         if m.value and doc_years and int(m.value) not in doc_years and not inside(m) \
                 and not stock:  # "2022年期末…共有车辆3辆": the count the text states at that date
             reasons.append(f"问的是{int(m.value)}年，文件是{'、'.join(str(y) for y in doc_years)}年的")

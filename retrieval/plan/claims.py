@@ -77,6 +77,8 @@ def verify(ctx: Context) -> list[Interpretation]:
         reading = ctx.reading.model_copy(update={"asked": asked})
         claim_ctx = Context(reading, ctx.sources, ctx.quotes)
         builders = (computed.change, computed.previous_year) if s.name == "double" else _INNER
+        if changes and s.name != "double":  # "比上年少了370多万": the change, not last year's figure
+            builders = tuple(b for b in builders if b is not computed.previous_year)
         for build in builders:
             if changes and s.unit == "%" and build in (computed.share, computed.stated_share) and re.search(
                     r"比(?:上年|去年|上一年|\d{4}年)", ctx.text):
@@ -87,6 +89,9 @@ def verify(ctx: Context) -> list[Interpretation]:
                     continue
                 if s.start in {a for a, _ in inner.covered} and s.name != "zero":
                     continue  # the stated value was read as the base of the figure itself
+                if s.name not in ("double", "zero", "fraction", "threshold") and len(stated) > 1 and not any(
+                        -8 <= s.start - b <= 8 or -8 <= a - s.end <= 8 for a, b in inner.covered):
+                    continue  # of several figures, each is said of the item beside it
                 relation = "ge" if s.name == "double" else relation_for(ctx, s)
                 plan = Plan(op="verify", args=[inner.plan], relation=relation, stated=s.value,
                             unit=s.unit, label=f"核对：{inner.plan.label}")

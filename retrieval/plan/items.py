@@ -212,6 +212,8 @@ def restated(ctx: Context, src: Source) -> list[tuple[int, int]]:
     accounted for whatever the plan (a figure that differs is a claim to judge, not context)."""
     out = []
     amounts = [m for m in ctx.mentions("constant") if m.unit == "万元" and m.value]
+    if any(m.kind == "claim" and m.name == "cue" for m in ctx.reading.mentions) and amounts:
+        amounts = amounts[:-1]  # a claim's last figure is what is claimed, to be judged, not context
     if not amounts:
         return out
     for item in find_items(ctx, src):

@@ -44,7 +44,7 @@ def _same_item(ctx: Context, sources: list[Source]) -> tuple[list[Plan], list[tu
             return None  # this department has no such item: not comparable as asked
         wanted = ctx.reading.asked.kind
         best = max(found, key=lambda f: (  # a figure of the kind asked, reading most of the question
-            wanted is None or (wanted == "amount") == f.plan.entity.split("|")[1].startswith(("item", "measure", "row")),
+            (wanted in (None, "amount")) == f.plan.entity.split("|")[1].startswith(("item", "measure", "row")),
             sum(b - a for a, b in f.covered), f.score))
         leaves.append(best.plan.model_copy(update={"label": f"{src.department}{best.plan.label}"}))
         spans += best.covered

@@ -152,13 +152,14 @@ def main_claim(ctx: Context) -> list[Interpretation]:
     return []
 
 
-_HAS = re.compile(r"有|安排了|安排|存在|列了|列支了")
+_HAS = re.compile(r"(?<![没])有(?!人|没有|的)|安排了|存在|列了|列支了")
 
 
 def exists_claim(ctx: Context) -> list[Interpretation]:
     """"判断：X有政府性基金预算安排": is the item's figure above zero (a claim of none: is it zero)?"""
     src = single(ctx)
-    if src is None or not claimed(ctx) or stated_values(ctx):
+    if src is None or not claimed(ctx) or stated_values(ctx) or ctx.mentions("claim") and any(
+            m.name == "main" for m in ctx.mentions("claim")):
         return []
     has = _HAS.search(ctx.text)
     if has is None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+from rapidfuzz import fuzz
+
 from retrieval.plan.base import interp, single
 from retrieval.plan.context import Context, Source
 from retrieval.plan.execute import kind_of
@@ -30,7 +32,8 @@ def _project_links(ctx: Context, src: Source) -> dict[str, tuple[float, tuple[in
         if c.kind not in ("project", "indicator_project") or c.score < 0.8:
             continue
         for name in names:
-            if loose(name) == loose(c.name):
+            # the 绩效目标表 may write the name with a slip (橙e潼河… for 橙e瀍河…)
+            if loose(name) == loose(c.name) or fuzz.ratio(loose(name), loose(c.name)) >= 85:
                 span = extend(ctx.text, c.start, c.end)
                 if c.score > out.get(name, (0.0, (0, 0)))[0]:
                     out[name] = (c.score, span)
@@ -103,7 +106,28 @@ def indicator_value(ctx: Context) -> list[Interpretation]:
                 continue
         plan = Plan(op="value", entity=src.key(f"indicator:{ind.indicator_id}"), label=f"{owner}·{ind.level3}")
         out.append(interp(plan, min(score, 0.97), src, *spans))
-    return out
+    return out + _several(ctx, src, out)
+
+
+def _several(ctx: Context, src: Source, found: list[Interpretation]) -> list[Interpretation]:
+    """"服务窗口数量和业务办理量分别是多少": the indicators named side by side, each with its value."""
+    if not (ctx.reading.op("list") or re.search(r"和|与|及|、", ctx.text)) or len(found) < 2:
+        return []
+    own = lambda i: {p for a, b in i.covered for p in range(a, b)}  # noqa: E731
+    picked: list[Interpretation] = []
+    for i in sorted(found, key=lambda i: -i.score):
+        if i.plan.relation == "clause" or i.score < 0.8:
+            continue
+        name = i.plan.label.split("·")[-1]
+        mine = {p for p in own(i) if ctx.text[p:p + 2] and name.find(ctx.text[p]) >= 0}
+        if mine and all(not (mine & {p for p in own(k) if k.plan.label.split("·")[-1].find(ctx.text[p]) >= 0})
+                        for k in picked):
+            picked.append(i)
+    if len(picked) < 2:
+        return []
+    plan = Plan(op="list", relation="each", args=[i.plan for i in picked], label="各项指标")
+    spans = [s for i in picked for s in i.covered]
+    return [interp(plan, min(i.score for i in picked), src, *spans)]
 
 
 _FIGURE = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?P<u>%|万件|万元|个|件|项|家|人|次|辆|小时|天|名|元|张|条|套|户|场|期|份|台|分钟|日)")

@@ -11,7 +11,8 @@ from retrieval.question.records import Reading
 from retrieval.question.reading import residue
 
 # a part ends at ？ ； ! or at a comma before a new asking word ("…多少钱，占多少")
-_SPLIT = re.compile(r"(?<=[？?；;!！])|[，,](?=[^，,？?]{0,10}(?:多少|几|哪|占|是否|对吗|吗[？?]?$))")
+_SPLIT = re.compile(r"(?<=[？?；;!！])|(?<=。)(?=[^。]{0,20}(?:多少|几|哪|是否|对吗|吗[？?]?$))|"
+                    r"[，,](?=[^，,？?]{0,10}(?:多少|几|哪|占|是否|对吗|吗[？?]?$))")
 # a part that only refines the one before: it needs that part's item
 _REFINES = re.compile(r"^(?:其中|占|分别|各|那|这|它|具体|实际|合计|一共|共|比|为什么|原因|主要|平均|每)")
 
@@ -35,7 +36,7 @@ def split_parts(text: str, reading: Reading, catalog: Any) -> list[tuple[str, st
     claim = any(m.kind == "claim" and m.name == "cue" for m in reading.mentions)
     first = read(pieces[0], catalog)
     names = list(dict.fromkeys(m.text for m in first.mentions if m.kind in ("department", "unit")))
-    named = "".join(names)
+    named = "和".join(names)
     # one department: its year carries over; several: each keeps its own document
     years = "".join(m.text for m in first.of("year")) if len(names) <= 1 else ""
     out = [(pieces[0], pieces[0])]

@@ -199,8 +199,12 @@ def choose(passed: list[Checked], asked: Asked | None = None) -> tuple[Checked |
     compete: only readings of the same kind of quantity are rivals. A reading that reads less of
     the question than another (its spans inside the other's) is no rival to it."""
     words = [c for c in passed if c.result.kind == "text" and c.interp.plan.op == "quote"]
-    figures = [c for c in passed if c not in words]
-    pool = (words or figures) if asked is not None and asked.kind == "text" else (figures or words)
+    listed = [c for c in passed if c.result.kind == "text" and c not in words]  # lists, targets in words
+    figures = [c for c in passed if c not in words and c not in listed]
+    if asked is not None and asked.kind == "text":
+        pool = listed or words or figures  # the document's own list before a sentence about it
+    else:
+        pool = figures or listed or words
     ranked = sorted(pool, key=lambda c: (-c.interp.score, -_span(c)))
     if not ranked:
         return None, []

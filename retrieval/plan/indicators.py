@@ -76,6 +76,18 @@ def indicator_value(ctx: Context) -> list[Interpretation]:
         in_project = ind.project in projects
         if projects and not in_project and ind.project is not None:
             continue  # another project's indicator
+        if ind.number is None and asked.kind in ("percent", "count", "amount") and _FIGURE.search(ind.value_text):
+            # a target written in words with figures inside ("40%以上政务服务事项实现不见面审批")
+            clause = _clause(ctx, ind.value_text)
+            if clause is not None:
+                plan = Plan(op="value", entity=src.key(f"indicator:{ind.indicator_id}"), relation="clause",
+                            label=clause)
+                spans = covered_by(ctx, clause) + [m.span() for m in _INDICATOR_WORDS.finditer(ctx.text)]
+                spans += [(m.start, m.end) for m in ctx.mentions("operator") if m.name == "share"]
+                if in_project:
+                    spans.append(projects[ind.project][1])
+                out.append(interp(plan, 0.85, src, *spans))
+                continue
         share, spans = _name_share(ctx, ind.level3)
         spans = spans + covered_by(ctx, ind.value_text)  # "联动单位达到66家": the value's own words
         if share < (0.3 if in_project else 0.6):

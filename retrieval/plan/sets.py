@@ -101,6 +101,7 @@ def same_label_rows(ctx: Context, src: Source) -> tuple[list[Plan], list[tuple[i
                                label=f"{r.label}（{r.code or r.line}）") for r in rows]
                 spans = [span] + [s for l2, c2, s in wanted if any(
                     (l2 and loose(r.label) == l2) or (c2 and r.code == c2) for r in rows)]
+                spans += [s for t, s in tables_named(ctx, src) if t == table.table_id]
                 return leaves, spans
     return None
 

@@ -128,8 +128,13 @@ def block(ctx: Context) -> list[Interpretation]:
     labels = [label for label in vocabulary()["block_labels"] if label in ctx.text]
     if not labels:
         return []
-    for sec in src.facts.sections:
-        lines = [squeeze(x) for x in sec.text.splitlines() if x.strip()]
+    texts = [(sec, sec.text) for sec in src.facts.sections]
+    texts += [(next((s for s in src.facts.sections if s.line_start <= c.line_start <= s.line_end), None), c.text)
+              for c in src.facts.chunks if c.kind == "table"]  # a 绩效目标 table's label cells
+    for sec, body in texts:
+        if sec is None:
+            continue
+        lines = [squeeze(x) for x in body.splitlines() if x.strip()]
         for k, line in enumerate(lines):
             label = next((lb for lb in labels if line.startswith(lb)), None)
             if label is None:

@@ -31,9 +31,13 @@ def _whole(src: Source) -> Plan:
 def base_from_constant(ctx: Context, src: Source) -> tuple[Plan, tuple[int, int]] | None:
     """A base written as a number ("X万多的盘子里", "a万元的某经费"): the measure or item whose
     figure is that number (within 1%, or 5% when written as approximate)."""
+    at = ctx.text.find("占")
     for m in ctx.mentions("constant"):
         if m.unit != "万元" or not m.value:
             continue
+        whole = (at >= 0 and m.start > at) or re.match(r"(?:多)?(?:的)?(?:盘子|里|中|当中|之中|里头|里面)", ctx.text[m.end:])
+        if not whole:
+            continue  # "基本支出219.13万元占…": the part's own figure, not the whole
         tolerance = 0.05 if m.name == "approx" else 0.01
         candidates = []
         for name in ("支出总计", "收入总计", "基本支出", "项目支出", "人员经费", "公用经费"):
@@ -218,8 +222,18 @@ def what_if(ctx: Context) -> list[Interpretation]:
     years = later[0] - doc_year if later else (int(spans[0].value) if spans else 1)
     sign = -1 if re.search(r"下降|减少|压减|降低|砍", ctx.text) else 1
     changes = [m.span() for m in CHANGE_WORDS.finditer(ctx.text)]
+    named = base_from_constant(ctx, src) if amounts else None
+    restates = [m for m in amounts if any(
+        abs((measure_figure(src.facts, n).value if measure_figure(src.facts, n) else -1) - m.value) <= 0.01
+        for n in ("支出总计", "收入总计"))]
     if items:
         base, label, base_span = items[0].leaf, items[0].name, (items[0].start, items[0].end)
+    elif named:
+        base, base_span = named
+        label = base.label
+    elif restates:  # "预算是1074.61万元": the budget's own total, cited
+        base = Plan(op="value", entity=src.key("measure:支出总计"), label="支出总计")
+        label, base_span = "支出总计", (restates[0].start, restates[0].end)
     elif amounts:  # "预算是1074.61万元，要是明年再涨10%": the user's own figure
         base = Plan(op="const", value=amounts[0].value, unit="万元")
         label, base_span = f"{amounts[0].value:g}万元", (amounts[0].start, amounts[0].end)

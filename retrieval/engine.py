@@ -214,9 +214,9 @@ class Engine:
         clearly → its answer, saying whose; several → the departments to choose from, each with
         its figure; none → what is not found."""
         outcomes = [(d, self._outcome(reading, [d])) for d in documents]
-        passing = [(d, best) for d, (best, _, _) in outcomes if best is not None]
+        passing = [(d, best) for d, (best, _, _, _) in outcomes if best is not None]
         if not passing:
-            nears = [(d, near) for d, (_, _, near) in outcomes if near is not None]
+            nears = [(d, near) for d, (_, _, near, _) in outcomes if near is not None]
             near = max(nears, key=lambda x: x[1].interp.score, default=(None, None))
             if near[1] is not None and not near[1].unread:
                 return held_back(reading.text, near[1], [near[0]], reading.asked)
@@ -236,7 +236,7 @@ class Engine:
                                    lead="问题没有写是哪个部门，几个部门都有这一项：")
 
     def _decide(self, reading: Reading, documents: list[Document]) -> Answer:
-        best, close, near = self._outcome(reading, documents)
+        best, close, near, passed = self._outcome(reading, documents)
         if best is not None and best.result.verdict is not None and _claims_an_error(reading) \
                 and best.interp.plan.op in ("agree", "finding", "compare") and best.interp.plan.relation in (
                     None, "eq", "stated", "places"):
@@ -244,7 +244,7 @@ class Engine:
             best = gates.Checked(best.interp, best.result.model_copy(update={"verdict": not best.result.verdict}),
                                  best.reasons, best.unread)
         if best is not None:
-            conf = gates.confidence(best, close)
+            conf = gates.confidence(best, passed)
             if conf >= self.floor:
                 return plan_answer(reading.text, best, documents, reading.asked, conf)
             close = [best] + close
@@ -258,7 +258,7 @@ class Engine:
         return held_back(reading.text, near, documents, reading.asked)
 
     def _outcome(self, reading: Reading, documents: list[Document]
-                 ) -> tuple[gates.Checked | None, list[gates.Checked], gates.Checked | None]:
+                 ) -> tuple[gates.Checked | None, list[gates.Checked], gates.Checked | None, list[gates.Checked]]:
         """The chosen plan (or the close ones), and the nearest plan that did not pass."""
         sources = [self._source(reading, d) for d in documents]
         ctx = Context(reading, sources, quotes=self._quotes if self.search else None, findings=self.findings)
@@ -284,7 +284,7 @@ class Engine:
             best, close = _joined(reading, close)
         failed = sorted((c for c in checked if not c.passes),
                         key=lambda c: (len(c.reasons), -c.interp.score, sum(map(len, c.unread))))
-        return best, close, failed[0] if failed else None
+        return best, close, failed[0] if failed else None, passed
 
     def _source(self, reading: Reading, doc: Document) -> Source:
         index = self.entity_index(doc.doc_id)
@@ -338,7 +338,10 @@ def _combined(text: str, parts: list[tuple[str, Answer]]) -> Answer:
     quantity leads (a part asking 哪个 / 对吗 leads with its verdict only); when a part asking a
     quantity has no figure, no figure leads: the one stated may not be the one asked for."""
     answers = [a for _, a in parts]
-    missing = any(a.value is None and a.verdict is None and _asks_quantity(r) for r, a in parts)
+    # a part not answered (refused, held back, several readings) leaves the rest unsure of what the
+    # question meant: no figure leads then (the one stated may not be the one asked for)
+    missing = any(a.value is None and a.verdict is None and (_asks_quantity(r) or a.intent in (
+        "refusal", "held_back", "alternatives")) for r, a in parts)
     lead = next((a for r, a in parts if a.value is not None and _asks_quantity(r)),
                 next((a for a in answers if a.value is not None), answers[0]))
     verdict = next((a.verdict for a in answers if a.verdict is not None), None)
@@ -347,7 +350,11 @@ def _combined(text: str, parts: list[tuple[str, Answer]]) -> Answer:
         cites += [c for c in a.citations if c not in cites]
     body = "".join(a.answer if a.answer.endswith(("。", "）", ")")) else a.answer + "。" for a in answers)
     value, unit = (None, None) if missing else (lead.value, lead.unit)
+    if missing:
+        verdict = None
+    confidence = min((a.confidence for a in answers if a.confidence is not None), default=None)
     return lead.model_copy(update={
+        "confidence": None if confidence is None else round(confidence * gates.PARTS_FACTOR, 3),
         "question": text, "answer": body, "citations": cites, "verdict": verdict, "value": value, "unit": unit,
         "computation": lead.computation if value is not None else None,
         "answerable": any(a.answerable for a in answers),

@@ -269,9 +269,21 @@ def _close(x: float | None, y: float | None) -> bool:
     return abs(x - y) <= max(0.005, 0.001 * abs(x))
 
 
-def confidence(best: Checked, rivals: list[Checked]) -> float:
-    """How sure the stated figure is: the plan's score, less when a reading with another figure
-    comes close."""
-    runner = max((r.interp.score for r in rivals if not same(r.result, best.result)), default=0.0)
-    margin = best.interp.score - runner
-    return round(max(0.0, min(1.0, best.interp.score - max(0.0, 0.15 - margin))), 3)
+# how much less sure an answer is for what it needs beyond one lookup (each a chance to misread)
+PARTS_FACTOR = 0.9  # a question of several parts, each read on its own
+VERDICT_FACTOR = 0.95  # a verdict: the figure and the claim's relation both read
+COMPUTED_FACTOR = 0.97  # arithmetic on two figures or more: each one linked
+
+
+def confidence(best: Checked, passed: list[Checked]) -> float:
+    """How sure the stated figure is: the plan's score, less when another reading that also read
+    the whole question gives another figure (the closer, the less), less for a verdict or a figure
+    computed from several."""
+    others = [r.interp.score for r in passed if r is not best and not same(r.result, best.result)]
+    margin = best.interp.score - max(others, default=0.0)
+    score = best.interp.score - max(0.0, 0.15 - margin)
+    if best.result.verdict is not None:
+        score *= VERDICT_FACTOR
+    if best.interp.plan.op in ("sum", "difference", "ratio", "share", "divide", "times", "growth", "previous"):
+        score *= COMPUTED_FACTOR
+    return round(max(0.0, min(1.0, score)), 3)

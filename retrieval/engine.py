@@ -246,7 +246,14 @@ class Engine:
         if best is not None:
             conf = gates.confidence(best, passed)
             if conf >= self.floor:
-                return plan_answer(reading.text, best, documents, reading.asked, conf)
+                answer = plan_answer(reading.text, best, documents, reading.asked, conf)
+                text = gates.text_differs(best, passed)
+                if text is not None:  # "共28个项目" in the text, 18 in the table: both said
+                    said = f"{text.result.value:g}{text.result.unit or ''}"
+                    answer = answer.model_copy(update={
+                        "answer": answer.answer + f"（注意：文字说明中写的是{said}，与表格不一致。）",
+                        "citations": answer.citations + [f.citation for f in text.result.figures]})
+                return answer
             close = [best] + close
         if close:
             return alternatives_answer(reading.text, close, documents, reading.asked)

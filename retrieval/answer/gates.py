@@ -214,6 +214,15 @@ def choose(passed: list[Checked], asked: Asked | None = None) -> tuple[Checked |
     rivals = [r for r in ranked[1:] if best.interp.score - r.interp.score < MARGIN
               and not same(best.result, r.result) and not (several and r.result.kind != best.result.kind)
               and not _reads_less(r, best)]
+    # the same words read as a table's figure and as the text's: the table lists what the text sums
+    # up, so its figure stands and the text's is noted
+    if rivals and _tabled(best) and all(_worded(r) and _chars(r) == _chars(best) for r in rivals):
+        rivals = []
+    elif rivals and _worded(best) and any(_tabled(r) and _chars(r) == _chars(best) for r in rivals) and all(
+            (_worded(r) or _tabled(r)) and _chars(r) == _chars(best) for r in rivals):
+        best = next(r for r in rivals if _tabled(r))
+        rivals = [r for r in ranked if r is not best and not same(best.result, r.result) and not _worded(r)
+                  and best.interp.score - r.interp.score < MARGIN and not _reads_less(r, best)]
     if rivals and any(_reads_less(best, r) for r in rivals):
         best = max(rivals, key=_span)
         rivals = [r for r in ranked if r is not best and best.interp.score - r.interp.score < MARGIN
@@ -221,6 +230,23 @@ def choose(passed: list[Checked], asked: Asked | None = None) -> tuple[Checked |
     if rivals:
         return None, _distinct([best, *rivals])[:3]
     return best, []
+
+
+def _tabled(c: Checked) -> bool:
+    return bool(c.result.figures) and all(f.citation.kind == "table" for f in c.result.figures)
+
+
+def _worded(c: Checked) -> bool:
+    return bool(c.result.figures) and all(f.citation.kind == "section" for f in c.result.figures)
+
+
+def text_differs(best: Checked, passed: list[Checked]) -> Checked | None:
+    """A figure the text states for what the chosen table figure reads, when they differ."""
+    if not _tabled(best):
+        return None
+    return next((r for r in passed if _worded(r) and r.result.value is not None and _chars(r) == _chars(best)
+                 and not same(r.result, best.result) and r.result.verdict is None
+                 and abs(r.interp.score - best.interp.score) < MARGIN), None)
 
 
 def _chars(c: Checked) -> set[int]:

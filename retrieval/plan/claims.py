@@ -245,9 +245,7 @@ def direction_claim(ctx: Context) -> list[Interpretation]:
     if not rel or not (up or down):
         return []
     out = []
-    for inner in computed.previous_year(Context(ctx.reading.model_copy(update={"mentions": [
-            m for m in ctx.reading.mentions if m.kind != "relative_year" or m.value != -1] + [
-            m.model_copy(update={"start": m.start}) for m in rel]}), ctx.sources, ctx.quotes)):
+    for inner in computed.previous_year(ctx, compared=True):
         now, before = inner.plan.args[0], inner.plan
         relation = "gt" if up and (not down or up.start() < down.start()) else "lt"
         word = up or down

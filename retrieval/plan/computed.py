@@ -16,7 +16,8 @@ from retrieval.question.mentions import lexicon_terms
 
 _WHOLE_WORDS = r"钱|预算|总额|全年|一年|总支出|总共|总预算"
 # the words of a change against last year; a plan stating the change reads them
-CHANGE_WORDS = re.compile(r"增加|减少|增长|下降|变化|变动|增减|上升|降低|压减|削减|缩减|缩水|砍掉|被砍|砍|不降反升|反升|"
+CHANGE_WORDS = re.compile(r"多花了?|少花了?|多用了?|少用了?|多拿了?|少拿了?|"
+                          r"增加|减少|增长|下降|变化|变动|增减|上升|降低|压减|削减|缩减|缩水|砍掉|被砍|砍|不降反升|反升|"
                           r"涨幅|降幅|增幅|涨|降|多了|少了|多出|少出|幅度|比例|翻番|翻倍")
 
 
@@ -26,6 +27,18 @@ def _items(ctx: Context, src: Source) -> list[Item]:
 
 def _whole(src: Source) -> Plan:
     return Plan(op="value", entity=src.key("measure:支出总计"), label="支出总计")
+
+
+def approx_fits(m, value: float) -> bool:
+    """A figure the user's number names: equal (within 1%), or, written "九百多万" / "370多万", at
+    least that and less than the next step of its last written digit."""
+    if m.name != "approx":
+        return abs(value - m.value) <= 0.01 * m.value + 0.005
+    whole = int(round(m.value))
+    step = 1
+    while whole and whole % (step * 10) == 0:
+        step *= 10
+    return m.value <= value < m.value + step
 
 
 def base_from_constant(ctx: Context, src: Source) -> tuple[Plan, tuple[int, int]] | None:
@@ -38,15 +51,15 @@ def base_from_constant(ctx: Context, src: Source) -> tuple[Plan, tuple[int, int]
         whole = (at >= 0 and m.start > at) or re.match(r"(?:多)?(?:的)?(?:盘子|里|中|当中|之中|里头|里面)", ctx.text[m.end:])
         if not whole:
             continue  # "基本支出219.13万元占…": the part's own figure, not the whole
-        tolerance = 0.05 if m.name == "approx" else 0.01
+        fits = lambda x: approx_fits(m, x)  # noqa: E731
         candidates = []
         for name in ("支出总计", "收入总计", "基本支出", "项目支出", "人员经费", "公用经费"):
             f = measure_figure(src.facts, name)
-            if f and abs(f.value - m.value) <= tolerance * m.value + 0.005:
+            if f and fits(f.value):
                 candidates.append(name)
         for item in _items(ctx, src):
             f = item_figure(src.facts, item.name)
-            if f and abs(f.value - m.value) <= tolerance * m.value + 0.005 and item.start >= m.end - 1:
+            if f and fits(f.value) and item.start >= m.end - 1:
                 candidates.insert(0, item.name)
         if candidates:
             name = candidates[0]
@@ -243,7 +256,9 @@ def what_if(ctx: Context) -> list[Interpretation]:
                                    Plan(op="const", value=years, unit="年")],
                 label=f"{label}按每年{'增长' if sign > 0 else '下降'}{rates[0].value:g}%推算{years}年后")
     rel = [(m.start, m.end) for m in ctx.mentions("relative_year")]
-    return [interp(plan, 0.9, src, base_span, (rates[0].start, rates[0].end), (op.start, op.end), *changes, *rel)]
+    later_spans = [(m.start, m.end) for m in ctx.mentions("year") if m.value and m.value > doc_year]
+    return [interp(plan, 0.9, src, base_span, (rates[0].start, rates[0].end), (op.start, op.end), *changes, *rel,
+                   *later_spans, *[(m.start, m.end) for m in spans])]
 
 
 def pair_difference(ctx: Context) -> list[Interpretation]:
@@ -307,17 +322,20 @@ def change(ctx: Context) -> list[Interpretation]:
     return out
 
 
-def previous_year(ctx: Context) -> list[Interpretation]:
+def previous_year(ctx: Context, compared: bool = False) -> list[Interpretation]:
     """Last year's figure of an item: this year's figure less the stated increase (or plus the
-    stated decrease); asked by 去年/上年 or by the year before the document's."""
+    stated decrease); asked by 去年/上年 or by the year before the document's (`compared`: also as
+    the year compared against, "比上年")."""
     src = single(ctx)
     if src is None:
         return []
     doc_year = src.facts.document.year
-    rel = [(m.start, m.end) for m in ctx.mentions("relative_year") if m.value == -1]
-    earlier = [(m.start, m.end) for m in ctx.mentions("year") if m.value == doc_year - 1]
+    base = lambda m: not compared and bool(  # noqa: E731
+        re.search(r"(?:比|较|与|和|同|相比|对比)$", ctx.text[:m.start]))
+    rel = [(m.start, m.end) for m in ctx.mentions("relative_year") if m.value == -1 and not base(m)]
+    earlier = [(m.start, m.end) for m in ctx.mentions("year") if m.value == doc_year - 1 and not base(m)]
     if not rel and not earlier:
-        return []
+        return []  # "比2022年…": the year compared against, not the year asked
     if any(re.match(r"了?(?:多少|几)", ctx.text[m.end():]) for m in CHANGE_WORDS.finditer(ctx.text)):
         return []  # "比去年增加了多少": the change itself (the change builder)
     out = []

@@ -21,6 +21,8 @@ def project_set(ctx: Context, src: Source) -> tuple[list[Plan], list[tuple[int, 
     if "项目" not in ctx.text:
         return None
     words = [(m.group(1), m.span(1)) for m in re.finditer(r"[“\"「]([^”\"」]{2,20})[”\"」]", ctx.text)]
+    for m in re.finditer(r"(?:两|三|四|五|几|\d+)个([^，,。？?的“”\"]{2,12}?)的?项目", ctx.text):  # "两个政府购买服务项目"
+        words.append((m.group(1), m.span(1)))
     for m in re.finditer(r"(?:相关|有关|类|方面)的?(?:两个|几个|这些|那些)?项目", ctx.text):
         before = re.search(r"(?:和|与|跟)?([A-Za-z\d]+|[\u4e00-\u9fff]{2,8})$", ctx.text[:m.start()])
         if before:

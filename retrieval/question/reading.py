@@ -155,8 +155,8 @@ def _background(s: str, mentions: list[Mention]) -> list[tuple[int, int]]:
     for m in re.finditer(r"[。!！;；]", s):
         end = m.end()
         inside = [x for x in mentions if start <= x.start < end]
-        asks = any(x.kind in ("asked", "claim") or x.kind == "operator" and x.name not in ("list", "previous")
-                   for x in inside) or re.search(r"[?？]|吗|呢|多少|几|哪", s[start:end])
+        asks = any(x.kind == "asked" or x.kind == "claim" and x.name == "cue" for x in inside) or re.search(
+            r"[?？]|吗|呢|多少|几|哪", s[start:end])
         if not asks and end < len(s.rstrip("?？。 ")):
             out.append((start, end))
         start = end

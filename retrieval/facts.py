@@ -38,8 +38,9 @@ class RowRef:
     table: Table
     row: Row
 
-    @property
+    @cached_property
     def label(self) -> str:
+        """The row's label as items are named: no numbering, spaces or full-width forms."""
         return plain_label(self.row.label)
 
     def cell(self, column: str | None = None) -> Cell | None:
@@ -107,14 +108,29 @@ class DocFacts:
                 return t
         return None
 
+    @cached_property
+    def _by_label(self) -> dict[str, list[RowRef]]:
+        """Rows by their label, and by their label without 支出, best tables first."""
+        out: dict[str, list[RowRef]] = {}
+        for r in self.rows:
+            out.setdefault(r.label, []).append(r)
+        return out
+
+    @cached_property
+    def _by_stem(self) -> dict[str, list[RowRef]]:
+        out: dict[str, list[RowRef]] = {}
+        for r in self.rows:
+            out.setdefault(r.label.removesuffix("支出"), []).append(r)
+        return out
+
     def find_rows(self, item: str, table_keyword: str | None = None) -> list[RowRef]:
         """Rows whose label is the item (numbering and spaces ignored), best tables first."""
         wanted = plain_label(item)
-        in_table = [r for r in self.rows if not table_keyword or table_keyword in r.table.title]
-        exact = [r for r in in_table if r.label == wanted]
+        exact = [r for r in self._by_label.get(wanted, []) if not table_keyword or table_keyword in r.table.title]
         # "一般公共服务支出" is the row "一、一般公共服务" of the 收支 table: same item, other wording
         stem = wanted.removesuffix("支出")
-        loose = [r for r in in_table if stem and r.label != wanted and r.label.removesuffix("支出") == stem]
+        loose = [r for r in self._by_stem.get(stem, []) if stem and r.label != wanted
+                 and (not table_keyword or table_keyword in r.table.title)]
         return exact + loose
 
     def rows_of_item(self, item: str) -> list[RowRef]:

@@ -33,6 +33,35 @@ def _isolated_state(tmp_path, monkeypatch):
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
 
 
+# ---- a catalog of synthetic documents, named like real disclosures (no store, no model) -------------
+
+GOV_NAME = "洛阳市西工区人民政府办公室"
+STREET_NAME = "洛阳市西工区西工街道办事处"
+CITY_DATA_NAME = "洛阳市政务服务和大数据管理局"  # 市级
+DISTRICT_DATA_NAME = "洛阳市西工区政务服务和大数据管理局"  # 区级, the same body
+APPROVALS_NAME = "洛阳市瀍河回族区行政审批和政务信息管理局"
+CENTRE_NAME = "洛阳市西工区政务服务中心"  # a budget unit inside DISTRICT_DATA_NAME
+
+
+def synthetic_document(department: str, year: int, level: str) -> "Document":
+    from indexer.records import Document
+
+    return Document(doc_id=f"{department}{year}", file_name=f"{year}_{department}_部门预算.txt", path="x.txt",
+                    sha256="0", title=f"{year}年{department}部门预算", department=department, year=year,
+                    region_level=level, shape="tsv", line_count=1)
+
+
+@pytest.fixture(scope="session")
+def synthetic_catalog():
+    """Five departments (a 市级 and a 区级 one with the same body, a 街道) and a unit inside one."""
+    from retrieval.question.departments import Catalog
+
+    docs = [synthetic_document(GOV_NAME, 2025, "区"), synthetic_document(STREET_NAME, 2023, "街道"),
+            synthetic_document(CITY_DATA_NAME, 2020, "市"), synthetic_document(DISTRICT_DATA_NAME, 2023, "区"),
+            synthetic_document(APPROVALS_NAME, 2025, "区")]
+    return Catalog(docs, {DISTRICT_DATA_NAME: [DISTRICT_DATA_NAME, CENTRE_NAME]})
+
+
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory) -> Path:
     """The embedding model folder: the one `make setup` prepared, else built here once."""

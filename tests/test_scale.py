@@ -20,7 +20,6 @@ from indexer.search.vectors import VectorIndex
 from retrieval import caches
 from retrieval.search import HybridSearch
 from retrieval.service import open_engine
-from retrieval.understand import vocabulary
 from tests.conftest import DATA, XIGONG_STREET, make_indexer
 
 
@@ -230,15 +229,15 @@ def test_caches_follow_a_replaced_document(indexed, docs, embedder):
     settings = settings.model_copy(update={"embedding_model": str(embedder.model)})
     old = ids["洛阳市测试区档案馆"]
     engine = open_engine(settings)
-    vocabulary(engine.facts(old))
-    assert old in caches.VOCABULARIES.doc_ids()
+    engine.entity_index(old)
+    assert old in caches.ENTITY_INDEXES.doc_ids()
     path = docs / "2024_档案馆_部门预算.txt"
     path.write_text(small_budget("档案馆", project="30.00"), encoding="utf-8")
     [new] = indexer.index([path])
     engine = open_engine(settings)  # what the app does after an upload
-    assert old not in caches.VOCABULARIES.doc_ids()
-    vocabulary(engine.facts(new.doc_id))
-    assert new.doc_id in caches.VOCABULARIES.doc_ids()
+    assert old not in caches.ENTITY_INDEXES.doc_ids()
+    engine.entity_index(new.doc_id)
+    assert new.doc_id in caches.ENTITY_INDEXES.doc_ids()
 
 
 def test_an_entity_index_is_built_once_per_document_content(indexed, embedder):
@@ -261,8 +260,8 @@ def test_a_repeated_query_is_embedded_once_on_one_thread(embedder, monkeypatch):
     monkeypatch.setattr(type(model), "embed_query",
                         lambda self, text: (threads.append(torch.get_num_threads()), encode(self, text))[1])
     before, calls = torch.get_num_threads(), embedder.query_calls
-    first = embedder.embed_query("西工区政府办一年花多少钱？规模测试")
-    again = embedder.embed_query("西工区政府办一年花多少钱？规模测试")
+    first = embedder.embed_query("西工区政府办全年的钱一共有多少？规模测试")
+    again = embedder.embed_query("西工区政府办全年的钱一共有多少？规模测试")
     assert first == again and embedder.query_calls == calls + 1
     assert threads == [1] and torch.get_num_threads() == before
 

@@ -42,6 +42,19 @@ def _project_links(ctx: Context, src: Source) -> dict[str, tuple[float, tuple[in
 
 def _name_share(ctx: Context, name: str) -> tuple[float, list[tuple[int, int]]]:
     """How much of an indicator's name the question's content holds (by character pairs)."""
+    memo = (ctx.text, tuple((m.start, m.end) for m in ctx.reading.content), name)
+    found = _SHARES.get(memo)
+    if found is None:
+        if len(_SHARES) > 4096:
+            _SHARES.clear()
+        found = _SHARES[memo] = _share_of(ctx, name)
+    return found
+
+
+_SHARES: dict = {}
+
+
+def _share_of(ctx: Context, name: str) -> tuple[float, list[tuple[int, int]]]:
     key = loose(name)
     grams = {key[i:i + 2] for i in range(len(key) - 1)}
     spans = covered_by(ctx, name)

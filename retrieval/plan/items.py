@@ -50,10 +50,18 @@ class Item:
     kind: str  # row, project, fact, column, measure, lexicon, unit
 
 
+def _figure(src: Source, name: str):
+    """An item's figure in the document, found once per document and name."""
+    cache = src.facts.__dict__.setdefault("_item_figures", {})
+    if name not in cache:
+        cache[name] = item_figure(src.facts, name)
+    return cache[name]
+
+
 def leaf_for(src: Source, name: str, label: str | None = None) -> Plan | None:
     """The plan leaf of an item's amount in this document, or None when it has none."""
-    if item_figure(src.facts, name) is None:
-        if name not in MEASURES and item_figure(src.facts, name + "合计") is not None:
+    if _figure(src, name) is None:
+        if name not in MEASURES and _figure(src, name + "合计") is not None:
             # "“三公”经费" is the row "“三公”经费合计" of a publisher's 三公 table
             return Plan(op="value", entity=src.key(f"item:{name}合计"), label=label or name)
         return None
@@ -62,7 +70,21 @@ def leaf_for(src: Source, name: str, label: str | None = None) -> Plan | None:
 
 
 def find_items(ctx: Context, src: Source, floor: float = 0.8) -> list[Item]:
-    """Amount items named in the question, best first, overlapping spans included."""
+    """Amount items named in the question, best first, overlapping spans included (found once per
+    question and document: every builder asks)."""
+    key = (id(ctx.reading), ctx.text, src.doc_id, floor, tuple((c.entity, c.start) for c in src.links))
+    found = _ITEMS.get(key)
+    if found is None:
+        if len(_ITEMS) > 256:
+            _ITEMS.clear()
+        found = _ITEMS[key] = _find_items(ctx, src, floor)
+    return found
+
+
+_ITEMS: dict = {}
+
+
+def _find_items(ctx: Context, src: Source, floor: float) -> list[Item]:
     text = ctx.text
     found = _found(ctx, src, floor)
     best: dict[str, Item] = {}

@@ -55,8 +55,8 @@ _ANSWERS = {r"为什么|为啥|为何|咋|原因|理由|怎么回事|解释": r"
 def quote(ctx: Context) -> list[Interpretation]:
     """The sentences of the documents that speak of the question's content words (and, for a
     why / what-for question, say so: 原因, 用于 …)."""
-    if ctx.quotes is None:
-        return []
+    if ctx.quotes is None or ctx.reading.asked.kind in ("amount", "percent", "count", "ratio"):
+        return []  # a sentence is no answer to a number asked (the gates would say so): not searched
     words = residue(ctx.reading, [])
     if not words and ctx.reading.asked.kind != "text":
         return []

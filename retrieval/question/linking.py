@@ -160,7 +160,17 @@ class EntityIndex:
 
     def link(self, question: str, kinds: set[str] | None = None, floor: float = 0.55) -> list[Candidate]:
         """Entities the question may name, best first, each with the span of the question (its
-        own offsets) that it covers."""
+        own offsets) that it covers (linked once per question text)."""
+        key = (question, tuple(sorted(kinds)) if kinds else None, floor)
+        cache = self.__dict__.setdefault("_links", {})
+        found = cache.get(key)
+        if found is None:
+            if len(cache) > 512:
+                cache.clear()
+            found = cache[key] = self._link(question, kinds, floor)
+        return found
+
+    def _link(self, question: str, kinds: set[str] | None, floor: float) -> list[Candidate]:
         q, at = loose_with_offsets(question)
         q_pairs = set(pairs(q))
         found: list[Candidate] = []
@@ -191,13 +201,13 @@ class EntityIndex:
             run, at = _common_run(e.loose, q)
             if run >= 4 and run >= 0.5 * len(e.loose):
                 return 0.8 + 0.15 * run / len(e.loose), at, at + run, "part"
-        name_pairs = pairs(e.loose)
-        if not name_pairs:
+        weighted = self._weighted(e)
+        if not weighted or not any(p in q_pairs for p, _ in weighted):
             return 0.0, 0, 0, ""
-        weights = [self.idf.get(p, 1.0) for p in name_pairs]
+        name_pairs = [p for p, _ in weighted]
         hit = [p in q_pairs for p in name_pairs]
-        total = sum(weights)
-        score = sum(w for w, h in zip(weights, hit) if h) / total if total else 0.0
+        total = sum(w for _, w in weighted)
+        score = sum(w for (_, w), h in zip(weighted, hit) if h) / total if total else 0.0
         if score <= 0:
             return 0.0, 0, 0, ""
         positions = [q.find(p) for p, h in zip(name_pairs, hit) if h]
@@ -207,8 +217,21 @@ class EntityIndex:
             score *= 0.5
         return score * 0.95, start, end, f"pairs {score:.2f}"
 
+    def _weighted(self, e: Entity) -> list[tuple[str, float]]:
+        """The entity's name pairs with their rarity, computed once per entity."""
+        cache = self.__dict__.setdefault("_pairs", {})
+        found = cache.get(e.key + "|" + e.loose)
+        if found is None:
+            found = cache[e.key + "|" + e.loose] = [(p, self.idf.get(p, 1.0)) for p in pairs(e.loose)]
+        return found
+
     def get(self, key: str) -> Entity | None:
-        return next((e for e in self.entities if e.key == key), None)
+        keys = self.__dict__.get("_keys")
+        if keys is None:
+            keys = self.__dict__["_keys"] = {}
+            for e in self.entities:
+                keys.setdefault(e.key, e)
+        return keys.get(key)
 
     def by_code(self, code: str) -> list[Entity]:
         """Rows whose 功能分类/经济分类/单位 code is the code written ("201 03 01" → 2010301)."""

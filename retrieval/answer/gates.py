@@ -17,19 +17,15 @@ from dataclasses import dataclass, field
 from retrieval.plan.execute import kind_of
 from retrieval.plan.records import Interpretation, Result
 from retrieval.question.mentions import vocabulary
-from retrieval.question.reading import residue
+from retrieval.question.reading import residue, strong
 from retrieval.question.records import Asked, Reading
 
 MARGIN = 0.05  # a best reading must beat a different-valued runner-up by this much
-# operators a plan must apply when the question states them: one figure is no answer to 差多少
-STRONG = {"difference", "ratio", "share", "average", "top", "whatif"}
 _PEOPLE = {"人", "名", "位", "人次"}
 # words asking for a number: a sentence quoted is no answer to them
 _QUANTITY = re.compile(r"多少|几|百分之|比例|占比|多大|几成|倍")
 # claim words that ask for a verdict: a figure alone is no answer to them
 _ASKS_VERDICT = re.compile(r"对吗|对不对|对么|是否正确|正确吗|是真的吗|真的吗|属实|是这样吗|对吧|是吧|没错吧|判断|核实|核查|准确吗|靠谱吗|可信吗")
-# words that add several things up (一共 and 合计 also say "in all" of one figure)
-_ADDING = re.compile(r"加起来|加在一起|之和|总和|合起来|相加|加总|累加")
 # measure words that count the same things (350个单位 = 350家); 台, 辆, 条 … must match exactly
 _SAME_COUNT = ({"个", "家", "所", "户", "项", "件"}, _PEOPLE)
 
@@ -107,8 +103,7 @@ def check(reading: Reading, interp: Interpretation, result: Result, doc_years: l
     if unread:
         reasons.append("文件中没有找到“" + "、".join(unread) + "”")
     for m in reading.of("operator"):
-        strong = m.name in STRONG or (m.name == "sum" and _ADDING.search(m.text))
-        if strong and not inside(m) and not _inside_item(reading, m, covered):
+        if strong(m) and not inside(m) and not _inside_item(reading, m, covered):
             reasons.append(f"没有按“{m.text}”计算")
     for m in reading.of("unit"):  # a unit inside the department: the plan reads some of its name
         if not any(a < m.end and m.start < b for a, b in covered):

@@ -342,7 +342,7 @@ def previous_year(ctx: Context, compared: bool = False) -> list[Interpretation]:
     for score, fact, spans in _change_facts(ctx, src, "change_amount"):
         subject = "收入总计" if fact.subject == "收支总计" else fact.subject
         current = item_figure(src.facts, subject)
-        if current is None or fact.direction not in ("增加", "减少"):
+        if current is None or fact.direction not in ("增加", "减少", "持平"):
             continue
         now = Plan(op="value", entity=src.key(f"{'measure' if subject.endswith('总计') else 'item'}:{subject}"),
                    label=f"{doc_year}年{fact.subject}")

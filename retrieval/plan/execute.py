@@ -155,6 +155,8 @@ def _previous(ex: Executor, plan: Plan) -> Result:
     if now.kind != "amount" or delta.kind != "amount":
         raise PlanFailed("last year's figure needs two amounts")
     a, b = _amount(now), _amount(delta)
+    if plan.relation == "持平":  # "与上年持平": last year's figure is this year's
+        b = 0.0
     value = round(a - b if plan.relation == "增加" else a + b, 2)
     sign = "−" if plan.relation == "增加" else "+"
     return Result(value=value, unit="万元", kind="amount", formula=f"{num(a)} {sign} {num(b)} = {num(value)}",

@@ -210,7 +210,9 @@ def department_aliases(name: str) -> set[str]:
             parents = {"".join(p + lv for p, lv in regions[:-1])}
             parents |= {a for a in _region_aliases(*regions[-2]) if a[-1] in _LEVEL_CHARS}
             prefixes |= {p + a for p in parents for a in home}
-    return {p + b for p in prefixes for b in bodies if len(p + b) >= 2} | {name}
+    names = {p + b for p in prefixes for b in bodies if len(p + b) >= 2} | {name}
+    # "贵阳国家高新区" is said "贵阳高新区": a 国家(级) rank inside a name is often left out
+    return names | {n.replace("国家级", "").replace("国家", "") for n in names if "国家" in n and len(n) > 5}
 
 
 class Catalog:

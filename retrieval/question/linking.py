@@ -196,7 +196,7 @@ class EntityIndex:
             at = q.find(alias)
             if at >= 0:
                 return 0.97, at, at + len(alias), "alias"
-        if e.kind in ("project", "indicator_project") and len(e.loose) >= 6:
+        if e.kind in ("project", "indicator_project", "fact") and len(e.loose) >= 6:
             # a project named by a part of its name ("政府购买及岗位" of "服务群众专项经费-政府购买及岗位")
             run, at = _common_run(e.loose, q)
             if run >= 4 and run >= 0.5 * len(e.loose):

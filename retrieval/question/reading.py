@@ -167,10 +167,16 @@ def _within(m: Mention, spans: list[tuple[int, int]]) -> bool:
     return any(a <= m.start and m.end <= b for a, b in spans)
 
 
+def strong(m: Mention) -> bool:
+    """An operator a plan must apply (vocabulary "strong_operators")."""
+    words = vocabulary()["strong_operators"]
+    return m.name in words["names"] or (m.name == "sum" and bool(re.search(words["adding"], m.text)))
+
+
 def _taken(s: str, mentions: list[Mention]) -> list[bool]:
     taken = [False] * len(s)
     for m in mentions:
-        if m.kind in ("operator", "table", "code"):
+        if m.kind in ("table", "code") or m.kind == "operator" and strong(m):
             continue  # accounted for only by a plan that uses them
         for i in range(max(0, m.start), min(len(s), m.end)):
             taken[i] = True

@@ -275,7 +275,9 @@ class Engine:
         named = [(a, b, ctx.text[a:b]) for s in sources for _, (a, b) in tables_named(ctx, s)
                  if not any(m.start == a for m in reading.of("table"))]
         years = sorted({d.year for d in documents})
-        actual = any("决算" in d.kind for d in documents)
+        # a 决算 (by its kind, its title, or a table printing 决算数): what was spent may be asked
+        actual = any("决算" in d.kind or "决算" in d.title or any(
+            "决算" in c for t in self.facts(d.doc_id).tables for c in t.columns) for d in documents)
         numbered = {int(m.group(1)) for s in sources for t in s.facts.tables
                     if t.number and (m := re.search(r"(\d+)\s*表", t.number))}
         checked: list[gates.Checked] = []

@@ -22,6 +22,8 @@ from retrieval.question.records import Asked, Reading
 
 MARGIN = 0.05  # a best reading must beat a different-valued runner-up by this much
 _PEOPLE = {"人", "名", "位", "人次"}
+# a 决算's 预算数 asked for (年初预算, 调整预算): a figure of what was spent is not it
+_BUDGET_ASKED = re.compile(r"预算数|年初预算|调整后?预算|预算是多少|预算多少|预算为多少|的预算(?!表)")
 # words asking for a number: a sentence quoted is no answer to them
 _QUANTITY = re.compile(r"多少|几|百分之|比例|占比|多大|几成|倍")
 # claim words that ask for a verdict: a figure alone is no answer to them
@@ -114,6 +116,11 @@ def check(reading: Reading, interp: Interpretation, result: Result, doc_years: l
     for m in reading.of("actual"):
         if not actual and not inside(m):
             reasons.append("问的是实际支出（决算），文件只有预算")
+    if actual and _BUDGET_ASKED.search(reading.text) and result.figures and not any(
+            "预算" in (f.citation.column or "") or "预算" in f.label or (
+                f.citation.kind == "section" and "预算" in f.citation.quote and "决算" not in f.citation.quote)
+            for f in result.figures):
+        reasons.append("问的是预算数，找到的是决算数")
     for m in reading.of("constant"):
         if inside(m) or m.name in ("fraction", "threshold") or m.unit in ("年",) or (m.value == 1 and m.unit != "%"):
             continue

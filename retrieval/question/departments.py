@@ -34,6 +34,9 @@ _SUFFIXES = [("管理委员会", "委"), ("委员会", "委"), ("管理局", "�
 # the party's offices: "中共梧州市委政策研究室" is the 市委's 政策研究室 in 梧州市
 _PARTY = ("中国共产党", "中共")
 _MODIFIERS = ("行政", "综合", "公共", "大")  # dropped for the abbreviation: 大数据 → 数
+# the short forms every reader uses for the long words of some names
+_ABBREVIATIONS = (("高新技术产业开发区", "高新区"), ("经济技术开发区", "经开区"), ("经济开发区", "经开区"),
+                  ("管理委员会", "管委会"), ("高新区管委会", "高新区"), ("经开区管委会", "经开区"))
 _FILLERS = ("那个", "这个", "的", "级的", "级那个")  # "瀍河那个审批局", "西工区的政府办"
 _BOUNDARY = "和与跟及同、的是在把对比从向问" + _LEVEL_CHARS  # may precede a place name
 _NOT_PLACE = set("的是在了吗呢我你您他她们请问想查看说个这那和与跟及同对比从向年度月日全本该各")
@@ -211,6 +214,8 @@ def department_aliases(name: str) -> set[str]:
             parents |= {a for a in _region_aliases(*regions[-2]) if a[-1] in _LEVEL_CHARS}
             prefixes |= {p + a for p in parents for a in home}
     names = {p + b for p in prefixes for b in bodies if len(p + b) >= 2} | {name}
+    for long, short in _ABBREVIATIONS:  # 重庆高新技术产业开发区管理委员会 → 重庆高新区管委会, 重庆高新区
+        names |= {n.replace(long, short) for n in names if long in n}
     # "贵阳国家高新区" is said "贵阳高新区": a 国家(级) rank inside a name is often left out
     return names | {n.replace("国家级", "").replace("国家", "") for n in names if "国家" in n and len(n) > 5}
 

@@ -6,6 +6,8 @@ measure such as 基本支出). Tables come first because they are the source the
 
 from __future__ import annotations
 
+import re
+
 from indexer.text import squeeze
 from retrieval.facts import DocFacts, RowRef, plain_label
 from retrieval.plan import families
@@ -60,6 +62,11 @@ def _same_head(ref: RowRef, column: str) -> str | None:
 
 
 def row_amount(df: DocFacts, ref: RowRef, label: str | None = None) -> Figure | None:
+    year_column = this_year_column(ref, df.document.year)
+    if year_column:  # "2015年决算数 | 2016年决算数": the document's own year
+        figure = df.cell_figure(ref, year_column, label=label or ref.label)
+        if figure:
+            return figure
     actual = families.columns(ref.table).get(families.ACTUAL)
     if actual:  # a 决算 table: what was spent is the row's figure, the plans beside it are asked by name
         figure = df.cell_figure(ref, actual, label=label or ref.label)
@@ -73,6 +80,25 @@ def row_amount(df: DocFacts, ref: RowRef, label: str | None = None) -> Figure | 
     # (小计 of 一般公共预算, or the only number of a vertical list)
     if ref.row.cells:
         return df.cell_figure(ref, ref.row.cells[0].column, label=label or ref.label)
+    return None
+
+
+_YEAR_IN = re.compile(r"(20\d\d)\s*年")
+
+
+def this_year_column(ref: RowRef, year: int) -> str | None:
+    """The row's column of the document's year when its columns are of several years (本年 / 上年,
+    2016年 / 2015年); None when they are not."""
+    columns = [c.column for c in ref.row.cells if c.value is not None]
+    heads = {c: c.split("/")[0] for c in columns}
+    dated = {c: int(m.group(1)) for c, h in heads.items() if (m := _YEAR_IN.search(h))}
+    relative = {c: h for c, h in heads.items() if re.match(r"本年|今年|上年|去年", h)}
+    if len(set(dated.values())) >= 2:
+        mine = [c for c, y in dated.items() if y == year] or [c for c, y in dated.items() if y == max(dated.values())]
+        return mine[0]
+    if any(h.startswith(("上年", "去年")) for h in relative.values()) and any(
+            h.startswith(("本年", "今年")) for h in relative.values()):
+        return next(c for c, h in relative.items() if h.startswith(("本年", "今年")))
     return None
 
 

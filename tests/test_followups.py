@@ -105,10 +105,13 @@ def test_nonsense_after_a_computed_turn_gets_help(item):
     assert item[3].intent == "help" and item[3].value is None
 
 
-def test_no_turn_states_the_items_figure_for_a_broader_one(item):
-    """Whatever the follow-ups get wrong, none states 区政府办's 收支总计 as its 三公经费 figure."""
-    stated = [a.value for a in item if a.value is not None]
-    assert 1074.61 not in stated
+def test_another_department_after_the_nonsense(item):
+    assert departments(item[4]) == {APPROVALS}
+
+
+@pytest.mark.xfail(strict=True, reason="the item was lost at “那去年呢”, so “区审批局呢” asks of 收支总计")
+def test_another_department_keeps_the_item(item):
+    assert "三公" in item[4].interpretation  # 区审批局 2025: “三公”经费 0.00, 与2024年保持一致
 
 
 # ---- basic expenditure across departments, with thanks in the middle ------------------------------------

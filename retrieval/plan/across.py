@@ -111,7 +111,7 @@ def across(ctx: Context) -> list[Interpretation]:
     if r.op("difference"):
         out.append(interp(Plan(op="difference", args=leaves, label="差额"), 0.9, sources, *spans,
                           *_ops(ctx, "difference", "compare_which")))
-    elif each or r.op("compare_which"):  # "各是多少", "谁多": each one's figure side by side
+    elif not r.op("sum") and r.asked.kind != "ratio":  # "各是多少", "谁多", "和X比呢": side by side
         out.append(interp(Plan(op="list", relation="each", args=leaves, label="各自的数"), 0.86, sources, *spans,
                           *_ops(ctx, "list", "compare_which")))
     return out

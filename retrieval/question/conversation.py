@@ -75,7 +75,7 @@ def _rest(reading) -> str:
             if m.kind in ("department", "unit", "year", "relative_year", "unknown_department")
             and not (m.kind in ("relative_year", "year") and _base_year(reading, m))]
     kept = "".join(ch for i, ch in enumerate(reading.text) if not any(a <= i < b for a, b in drop))
-    return _LEAD.sub("", kept).lstrip("的,，")
+    return re.sub(r"^(?:和|与|跟|同|及)+", "", _LEAD.sub("", kept).lstrip("的,，"))
 
 
 def complete(question: str, slots: Slots | None, catalog: Any) -> str:

@@ -37,7 +37,7 @@ from retrieval.search import HybridSearch, quote_citation
 from retrieval.question.parts import split_parts
 
 MAX_QUESTION = 500
-FLOOR = 0.0  # the confidence below which no figure is stated (chosen on the calibration split)
+FLOOR = 0.6  # the default of Settings.answer_floor (why: there)
 FOUND_MARGIN = 0.15  # a document found by the question's words must beat the next by this much
 FOUND_FLOOR = 0.85  # … and read the question this well: a plain figure found in every document is no clue
 MAX_SEARCHED = 12  # documents a question naming no department is linked against (best by keywords)
@@ -225,8 +225,10 @@ class Engine:
         passing.sort(key=lambda x: -x[1].interp.score)
         top_doc, top = passing[0]
         rivals = [p for p in passing[1:] if top.interp.score - p[1].interp.score < FOUND_MARGIN]
-        # a name that fits several departments (大数据局) leaves only them: one reading is enough
-        if not rivals and (named or top.interp.score >= FOUND_FLOOR):
+        # a name that fits several departments (大数据局) leaves only them, and a project or an
+        # indicator found in one document only names its department: one reading is enough
+        alone = len(passing) == 1 and top.interp.score >= self.floor
+        if not rivals and (named or alone or top.interp.score >= FOUND_FLOOR):
             conf = gates.confidence(top, [])
             answer = plan_answer(reading.text, top, [top_doc], reading.asked, conf)
             return answer.model_copy(update={"answer": f"（问题没有写部门，按文件内容找到的是{who(top_doc)}的预算）" + answer.answer})

@@ -37,7 +37,7 @@ def open_engine(settings: Settings) -> Engine:
     if not store.documents(conn):
         raise StoreMissing(f"the store at {shown(settings.store)} holds no documents: run `budgetqa index PATH`")
     search = HybridSearch(conn, _vectors(settings), _keywords(settings, conn))
-    engine = Engine(conn, search, audit=_audit())
+    engine = Engine(conn, search, audit=_audit(), floor=settings.answer_floor)
     caches.retain(engine.documents)  # documents replaced or deleted since leave the caches
     return engine
 

@@ -197,7 +197,7 @@ def per_unit(ctx: Context) -> list[Interpretation]:
                     label="平均每个项目的金额")
         at = ctx.text.find("项目")
         out.append(interp(plan, 0.85, src, *pers, (at, at + 2)))
-    if per in _CALENDAR and not any(m.unit in ("人", "辆", "台", "个") for m in ctx.mentions("constant")):
+    if per in _CALENDAR and not any(m.unit in ("人", "辆", "台", "个") and m.value != 1 for m in ctx.mentions("constant")):
         pool = sorted(items, key=lambda i: (-i.score, -len(i.name)))
         whole = pool[0].leaf if pool else _whole(src)
         label = pool[0].name if pool else "支出总计"

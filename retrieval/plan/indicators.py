@@ -103,6 +103,10 @@ def indicator_value(ctx: Context) -> list[Interpretation]:
                 continue
         share, spans = _name_share(ctx, ind.level3)
         spans = spans + covered_by(ctx, ind.value_text)  # "联动单位达到66家": the value's own words
+        if share < 0.3 and in_project and asked.kind == "time" and not asked.unit and _TIMELY.search(
+                ind.level3 + ind.value_text) and sum(1 for i in src.facts.indicators if i.project == ind.project
+                                                    and _TIMELY.search(i.level3 + i.value_text)) == 1:
+            share = 0.6  # "什么时候建完": the project's one indicator of when
         if share < (0.3 if in_project else 0.6):
             if not (in_project and asked.unit and ind.unit == asked.unit and ind.number is not None and sum(
                     1 for i in src.facts.indicators if i.project == ind.project and i.unit == ind.unit) == 1):
@@ -155,6 +159,8 @@ def _several(ctx: Context, src: Source, found: list[Interpretation]) -> list[Int
     return [interp(plan, min(i.score for i in picked), src, *spans)]
 
 
+# an indicator saying when: its name or its value ("完成时间：年底之前", "2023年12月前")
+_TIMELY = re.compile(r"时间|时限|期限|周期|完成|年底|月底|之前|以前|\d+月|\d+日|季度")
 _FIGURE = re.compile(r"(?P<n>\d+(?:\.\d+)?)\s*(?P<u>%|万件|万元|个|件|项|家|人|次|辆|小时|天|名|元|张|条|套|户|场|期|份|台|分钟|日)")
 
 

@@ -210,7 +210,7 @@ def value_lookup(ctx: Context) -> list[Interpretation]:
             leaves.append(Plan(op="value", entity=src.key(f"fact:{fact.fact_id}"), label=fact.subject))
     if not leaves:
         return []
-    plan = Plan(op="list", args=leaves[:6], label=f"金额为{value:g}万元的项目")
+    plan = Plan(op="list", relation="each", args=leaves[:6], label=f"金额为{value:g}万元的项目")
     return [interp(plan, 0.86, src, (amounts[0].start, amounts[0].end))]
 
 

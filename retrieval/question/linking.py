@@ -199,7 +199,7 @@ class EntityIndex:
         if e.kind in ("project", "indicator_project", "fact") and len(e.loose) >= 6:
             # a project named by a part of its name ("政府购买及岗位" of "服务群众专项经费-政府购买及岗位")
             run, at = _common_run(e.loose, q)
-            if run >= 4 and run >= 0.5 * len(e.loose):
+            if run >= 4 and run >= 0.5 * len(e.loose) or run >= 5 and run >= 0.4 * len(e.loose):
                 return 0.8 + 0.15 * run / len(e.loose), at, at + run, "part"
         weighted = self._weighted(e)
         if not weighted or not any(p in q_pairs for p, _ in weighted):

@@ -128,7 +128,7 @@ def read_question(text: str) -> Reading:
     per = re.search(vocab["per"]["pattern"], s)
     if per:
         mentions.append(Mention(kind="per", start=per.start(), end=per.end(), text=per.group(0),
-                                name=per.group("what") or per.group("what2")))
+                                name=per.group("what") or per.group("what2") or per.group("what3")))
     asked = asked_quantity(s)
     return Reading(text=s, mentions=sorted(mentions, key=lambda x: (x.start, -x.end)), asked=asked)
 
@@ -188,7 +188,7 @@ def _asked_in(s: str) -> Asked:
             kind, unit = kind or "amount", entry["unit"]
             break
     per = re.search(vocab["per"]["pattern"], s)
-    return Asked(kind=kind, unit=unit, per=(per.group("what") or per.group("what2")) if per else None)
+    return Asked(kind=kind, unit=unit, per=(per.group("what") or per.group("what2") or per.group("what3")) if per else None)
 
 
 def is_greeting(text: str) -> bool:

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from indexer.records import Document
-from retrieval.question.departments import Catalog, department_aliases, resolve
+from retrieval.question.departments import Catalog, resolve
+from retrieval.question.names import department_aliases
 
 XIGONG_DATA = "洛阳市西工区政务服务和大数据管理局"
 CHANHE = "洛阳市瀍河回族区行政审批和政务信息管理局"

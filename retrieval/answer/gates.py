@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from retrieval.plan.execute import kind_of
+from retrieval.plan.units import kind_of
 from retrieval.plan.records import Interpretation, Result
 from retrieval.question.mentions import vocabulary
 from retrieval.question.reading import residue, strong

@@ -4,7 +4,7 @@ gates choose. A new kind of question is one builder function and one line here."
 
 from __future__ import annotations
 
-from retrieval.plan import across, actuals, claims, computed, consistency, indicators, lookups, sets, texts
+from retrieval.plan import across, actuals, changes, claims, computed, consistency, indicators, lookups, sets, texts
 from retrieval.plan.base import Builder
 from retrieval.plan.context import Context
 from retrieval.plan.records import Interpretation
@@ -31,8 +31,8 @@ BUILDERS: dict[str, Builder] = {
     "per_unit": computed.per_unit,
     "what_if": computed.what_if,
     "pair_difference": computed.pair_difference,
-    "change": computed.change,
-    "previous_year": computed.previous_year,
+    "change": changes.change,
+    "previous_year": changes.previous_year,
     "how_many": computed.how_many,
     "times": computed.times,
     "unit_share": computed.unit_share,

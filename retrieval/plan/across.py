@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from retrieval.plan import changes, computed, indicators, lookups, sets
 from retrieval.plan.base import interp, op_span
 from retrieval.plan.context import Context, Source
 from retrieval.plan.items import Item, distinct, find_items
@@ -28,17 +29,13 @@ def _leaf(src: Source, item: Item | None) -> Plan | None:
 def _same_item(ctx: Context, sources: list[Source]) -> tuple[list[Plan], list[tuple[int, int]]] | None:
     """One leaf per department for the thing the question names (the whole budget when none): the
     best reading of the question in each document alone, by the builders of one figure."""
-    from retrieval.plan import lookups, sets
-
     leaves, spans = [], []
     for src in sources:
         alone = Context(ctx.reading, [src], ctx.quotes, ctx.findings)
-        from retrieval.plan import indicators
         found = lookups.item_value(alone) + sets.stated_count(alone) + lookups.row_column(alone) + \
             indicators.indicator_value(alone)
         if ctx.reading.asked.kind == "percent":  # "增长率最高": each one's stated change
-            from retrieval.plan import computed
-            found = computed.change(alone) + computed.stated_share(alone)
+            found = changes.change(alone) + computed.stated_share(alone)
         found = [f for f in found if f.plan.op == "value"]
         if not found:
             return None  # this department has no such item: not comparable as asked

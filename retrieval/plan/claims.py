@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from retrieval.plan import computed, indicators, lookups, sets
+from retrieval.plan import changes, computed, indicators, lookups, sets
 from retrieval.plan.base import interp, single
 from retrieval.plan.context import Context
 from retrieval.plan.figures import COMPONENTS, MEASURES
@@ -14,7 +14,7 @@ from retrieval.plan.records import Interpretation, Plan
 from retrieval.question.records import Mention
 
 # the builders whose figure a claim may be about
-_INNER = (computed.share, computed.stated_share, computed.ratio, computed.change, computed.previous_year,
+_INNER = (computed.share, computed.stated_share, computed.ratio, changes.change, changes.previous_year,
           lookups.row_column, lookups.unit_figure, sets.set_sum, sets.stated_count, sets.project_count,
           computed.per_unit, lookups.item_value, indicators.indicator_value, computed.pair_difference)
 _ZERO = re.compile(r"是0|为0|是零|为零|一分钱都?没|一分没|没有安排|没安排|没有花|没花|不花钱|为空|无此")
@@ -68,7 +68,7 @@ def verify(ctx: Context) -> list[Interpretation]:
     context = [span for src in ctx.sources for span in restated(ctx, src)]
     # a number restating an item's own figure ("7.7万元公用经费里") says which item: it is no claim
     stated = [s for s in stated if not any(a <= s.start and s.end <= b for a, b in context)] or stated[-1:]
-    changes = bool(computed.CHANGE_WORDS.search(ctx.text))
+    names_change = bool(changes.CHANGE_WORDS.search(ctx.text))
     out = []
     for s in stated:
         kind = _KIND[s.unit]
@@ -76,11 +76,11 @@ def verify(ctx: Context) -> list[Interpretation]:
                                                      "unit": s.unit if kind == "count" else None})
         reading = ctx.reading.model_copy(update={"asked": asked})
         claim_ctx = Context(reading, ctx.sources, ctx.quotes)
-        builders = (computed.change, computed.previous_year) if s.name == "double" else _INNER
-        if changes and s.name != "double":  # "比上年少了370多万": the change, not last year's figure
-            builders = tuple(b for b in builders if b is not computed.previous_year)
+        builders = (changes.change, changes.previous_year) if s.name == "double" else _INNER
+        if names_change and s.name != "double":  # "比上年少了370多万": the change, not last year's figure
+            builders = tuple(b for b in builders if b is not changes.previous_year)
         for build in builders:
-            if changes and s.unit == "%" and build in (computed.share, computed.stated_share) and re.search(
+            if names_change and s.unit == "%" and build in (computed.share, computed.stated_share) and re.search(
                     r"比(?:上年|去年|上一年|\d{4}年)", ctx.text):
                 continue  # "比上年涨了30%": a change, not a share
             for inner in build(claim_ctx):
@@ -245,7 +245,7 @@ def direction_claim(ctx: Context) -> list[Interpretation]:
     if not rel or not (up or down):
         return []
     out = []
-    for inner in computed.previous_year(ctx, compared=True):
+    for inner in changes.previous_year(ctx, compared=True):
         now, before = inner.plan.args[0], inner.plan
         relation = "gt" if up and (not down or up.start() < down.start()) else "lt"
         word = up or down

@@ -9,7 +9,7 @@ from rapidfuzz import fuzz
 
 from retrieval.plan.base import interp, single
 from retrieval.plan.context import Context, Source
-from retrieval.plan.execute import kind_of
+from retrieval.plan.units import kind_of
 from retrieval.plan.records import Interpretation, Plan
 from retrieval.plan.items import extend
 from retrieval.plan.lookups import unit_spans

@@ -19,32 +19,18 @@ from itertools import accumulate
 from pydantic import BaseModel, ConfigDict, Field
 
 from indexer.records import Document
+from retrieval.question.names import (
+    Dept, HAN, LEVELS, LEVEL_CHARS, SHORT_LEVEL, body_aliases, parse_name, region_aliases,
+)
 
-_HAN = r"\u4e00-\u9fff"
-_LEVELS = "自治区|自治州|自治县|街道|地区|省|市|州|盟|区|县|旗|镇|乡"
-# a place name is 2–4 characters, longer only when it carries ethnic names (瀍河回族区)
-_REGION = re.compile(rf"([{_HAN}]{{2,4}}?|[{_HAN}]{{2,12}}?族)({_LEVELS})")
-_SHORT_LEVEL = {"自治区": "", "自治州": "州", "自治县": "县"}
-_LEVEL_CHARS = "省市区县州旗镇乡"
-# body suffix → its short form (管理局 → 局, 办公室 → 办), longest first
-_SUFFIXES = [("管理委员会", "委"), ("委员会", "委"), ("管理局", "局"), ("办公室", "办"),
-             ("办事处", "办"), ("人民政府", "政府"), ("中心", "中心"), ("政府", "政府"),
-             ("局", "局"), ("委", "委"), ("办", "办"), ("厅", "厅"), ("院", "院"),
-             ("所", "所"), ("站", "站"), ("队", "队"), ("馆", "馆"), ("室", "室")]
-# the party's offices: "中共梧州市委政策研究室" is the 市委's 政策研究室 in 梧州市
-_PARTY = ("中国共产党", "中共")
-_MODIFIERS = ("行政", "综合", "公共", "大")  # dropped for the abbreviation: 大数据 → 数
-# the short forms every reader uses for the long words of some names
-_ABBREVIATIONS = (("高新技术产业开发区", "高新区"), ("经济技术开发区", "经开区"), ("经济开发区", "经开区"),
-                  ("管理委员会", "管委会"), ("高新区管委会", "高新区"), ("经开区管委会", "经开区"))
 _FILLERS = ("那个", "这个", "的", "级的", "级那个")  # "瀍河那个审批局", "西工区的政府办"
-_BOUNDARY = "和与跟及同、的是在把对比从向问" + _LEVEL_CHARS  # may precede a place name
+_BOUNDARY = "和与跟及同、的是在把对比从向问" + LEVEL_CHARS  # may precede a place name
 _NOT_PLACE = set("的是在了吗呢我你您他她们请问想查看说个这那和与跟及同对比从向年度月日全本该各")
 # a department named in general terms, known to the store or not ("涧西区教育局", "某某局")
 _NAMED = re.compile(
-    rf"[{_HAN}]{{2,}}(?<![布格结全大当])局(?![面部])|委员会|办公室|办事处|管委会|街道|"
-    rf"(?:政府|党政|党委|街道)办|[{_HAN}]{{2,}}中心|[{_HAN}]{{1,3}}委(?![托员屈婉])|"
-    rf"(?:[{_LEVEL_CHARS}]|人民)政府(?![性采购买投资债预算基金工作])"
+    rf"[{HAN}]{{2,}}(?<![布格结全大当])局(?![面部])|委员会|办公室|办事处|管委会|街道|"
+    rf"(?:政府|党政|党委|街道)办|[{HAN}]{{2,}}中心|[{HAN}]{{1,3}}委(?![托员屈婉])|"
+    rf"(?:[{LEVEL_CHARS}]|人民)政府(?![性采购买投资债预算基金工作])"
 )
 _YEAR = re.compile(r"(?<!\d)((?:19|20)\d{2})\s*年")
 _SHORT_YEAR = re.compile(r"(?<![\d.])(\d{2})年(?!度?内)")
@@ -80,16 +66,6 @@ class Resolution(BaseModel):
 
 
 @dataclass(frozen=True)
-class _Dept:
-    name: str
-    regions: list[tuple[str, str]]  # (place, level) outermost first: ("洛阳", "市"), ("西工", "区")
-    body: str  # the rest of the name: "政务服务和大数据管理局"
-    chain: frozenset[str]  # region ids: "洛阳市", "洛阳市西工区"
-    home: str  # id of the innermost region, the one the body belongs to
-    home_level: str
-
-
-@dataclass(frozen=True)
 class _Token:
     text: str
     ids: frozenset[str] | None = None  # regions the text can name; None: no document's place
@@ -107,119 +83,6 @@ class _Span:
     tokens: list[_Token]
 
 
-def _parse(name: str) -> _Dept:
-    """Split a department name into its regions and the body."""
-    regions: list[tuple[str, str]] = []
-    rest = next((name[len(p):] for p in _PARTY if name.startswith(p)), name)
-    while m := _REGION.match(rest):
-        # a conjunction means the body has started (住房和城乡建设局 is no place)
-        # (a place may begin or end with 和: 和平区, 永和县)
-        if re.search("[和与及、]", m.group(1)[1:-1]) or m.end() == len(rest):
-            break
-        regions.append((m.group(1), m.group(2)))
-        rest = rest[m.end():]
-    ids = list(accumulate(p + lv for p, lv in regions))
-    return _Dept(name, regions, rest, frozenset(ids), ids[-1] if ids else "",
-                 regions[-1][1] if regions else "")
-
-
-def _region_aliases(place: str, level: str) -> set[str]:
-    """Names of one region: 瀍河回族区 → 瀍河回族区, 瀍河区, 瀍河."""
-    short_level = _SHORT_LEVEL.get(level, level)
-    stems = {place}
-    if place.endswith("族") and len(place) >= 4:
-        # ethnic names trail the place name, which is mostly 2 (sometimes 3) characters
-        stems = {place[:2]} | ({place[:3]} if len(place) - 3 >= 3 else set())
-    names = {place + level}
-    for stem in stems:
-        names |= {stem + short_level} | ({stem} if len(stem) >= 2 else set())
-    return {n for n in names if len(n) >= 2}
-
-
-def _split_body(body: str) -> tuple[str, str, str]:
-    """Split a body into core, suffix and the suffix's short form."""
-    for suffix, short in _SUFFIXES:
-        if body.endswith(suffix):
-            return body[: -len(suffix)], suffix, short
-    return body, "", ""
-
-
-def _is_self_government(body: str) -> bool:
-    """Whether the body is the government of its region itself (街道办事处, 镇人民政府)."""
-    return _split_body(body)[0] in ("", "人民")
-
-
-def _body_aliases(body: str, home_level: str) -> dict[str, int]:
-    """Short names of a body with their strength (2 names a body, 1 is a common noun)."""
-    if body.startswith("委") and len(body) > 3:
-        # an office of the party committee (委 after the place: 市委政策研究室): its own short
-        # names, with and without the committee (市委政研室, 政研室)
-        inner = _body_aliases(body[1:], home_level)
-        return {**inner, **{"委" + n: s for n, s in inner.items()}, body: 2}
-    core, suffix, short = _split_body(body)
-    if _is_self_government(body):
-        # 街道办事处 → 街道办, 街道; 镇人民政府 → 镇政府
-        names = {home_level + suffix: 2, home_level + short: 2}
-        if len(home_level) >= 2:
-            names[home_level] = 1
-        return names
-    if core.startswith("人民"):
-        core = core[2:]  # 人民政府办公室 → 政府办公室
-    parts = [p for p in re.split("[和与及、]", core) if p]
-    stripped = [re.sub("管理$", "", re.sub("^行政", "", p)) or p for p in parts]
-    variants = {core, *parts, *(s for s in stripped if len(s) >= 2)}
-    if len(parts) >= 2:
-        # compound bodies are abbreviated by one character per part: 政务服务+大数据 → 政数
-        heads = [re.sub(f"^(?:{'|'.join(_MODIFIERS)})", "", p) or p for p in parts]
-        variants.add("".join(h[0] for h in heads))
-        # a later part of two words may be named by its second (住房和城乡建设局 → 住建局)
-        variants.add(heads[0][0] + "".join(h[2] if len(h) == 4 else h[0] for h in heads[1:]))
-    # two words, by the first character of each: 政策研究室 → 政研室, 城市管理局 → 城管局,
-    # 卫生健康委员会 → 卫健委
-    names_extra = {}
-    stem = body[:-1]
-    if len(parts) < 2 and len(stem) == 4 and body[-1] in {s for _, s in _SUFFIXES}:
-        names_extra[stem[0] + stem[2] + body[-1]] = 2
-    if len(parts) < 2 and len(core) == 4 and short:
-        names_extra[core[0] + core[2] + short] = 2
-    names = {v + s: 2 for v in variants for s in {suffix, short} if v} | names_extra
-    names[body] = 2
-    return {n: s for n, s in names.items() if len(n) >= 3 or n == body}
-
-
-def department_aliases(name: str) -> set[str]:
-    """The names people use for a department, by general rules of Chinese government naming.
-
-    Args:
-        name: the full name as the document writes it ("洛阳市西工区人民政府办公室").
-
-    Returns:
-        The full name and its short forms: 西工区政府办, 区政府办, 政府办, 西工区政府办公室 …
-    """
-    dept = _parse(name)
-    regions = dept.regions
-    bodies = _body_aliases(dept.body, dept.home_level)
-    prefixes = {""}
-    if regions:
-        place, level = regions[-1]
-        home = _region_aliases(place, level)
-        if _is_self_government(dept.body):
-            # the body names the level already: 西工 + 街道办, never 西工街道 + 街道办
-            home = {a for a in home if not a.endswith(level)}
-        else:
-            prefixes.add(_SHORT_LEVEL.get(level, level))
-        prefixes |= home
-        if len(regions) > 1:  # with the parents: 洛阳市西工区 / 西工区 + 西工街道办
-            parents = {"".join(p + lv for p, lv in regions[:-1])}
-            parents |= {a for a in _region_aliases(*regions[-2]) if a[-1] in _LEVEL_CHARS}
-            prefixes |= {p + a for p in parents for a in home}
-    names = {p + b for p in prefixes for b in bodies if len(p + b) >= 2} | {name}
-    for long, short in _ABBREVIATIONS:  # 重庆高新技术产业开发区管理委员会 → 重庆高新区管委会, 重庆高新区
-        names |= {n.replace(long, short) for n in names if long in n}
-    # "贵阳国家高新区" is said "贵阳高新区": a 国家(级) rank inside a name is often left out
-    return names | {n.replace("国家级", "").replace("国家", "") for n in names if "国家" in n and len(n) > 5}
-
-
 class Catalog:
     """The departments of the store, with their aliases computed once.
 
@@ -234,25 +97,25 @@ class Catalog:
             self._docs[doc.department].append(doc)
         for docs in self._docs.values():
             docs.sort(key=lambda d: d.year, reverse=True)
-        self._depts = {name: _parse(name) for name in self._docs}
+        self._depts = {name: parse_name(name) for name in self._docs}
         self._bodies: dict[str, list[tuple[str, int]]] = defaultdict(list)
         self._unit_aliases: set[tuple[str, str]] = set()  # (alias, department) of units inside
         self._regions: dict[str, set[str]] = defaultdict(set)
         for dept in self._depts.values():
-            for alias, strength in _body_aliases(dept.body, dept.home_level).items():
+            for alias, strength in body_aliases(dept.body, dept.home_level).items():
                 self._bodies[alias].append((dept.name, strength))
             ids = accumulate(p + lv for p, lv in dept.regions)
             for (place, level), region_id in zip(dept.regions, ids):
-                for alias in _region_aliases(place, level):
+                for alias in region_aliases(place, level):
                     self._regions[alias].add(region_id)
         for parent, names in (units or {}).items():
             if parent not in self._depts:
                 continue
             for name in names:
-                unit = _parse(name)
+                unit = parse_name(name)
                 if unit.body == self._depts[parent].body or len(unit.body) < 4:
                     continue  # the department itself (机关本级), or too short to name anything
-                for alias, strength in _body_aliases(unit.body, unit.home_level).items():
+                for alias, strength in body_aliases(unit.body, unit.home_level).items():
                     if len(alias) >= 4 and (parent, strength) not in self._bodies[alias]:
                         self._bodies[alias].append((parent, strength))
                         self._unit_aliases.add((alias, parent))
@@ -315,7 +178,7 @@ class Catalog:
     def _own_aliases(self) -> set[tuple[str, str]]:
         if not hasattr(self, "_own"):
             self._own = {(a, name) for name, dept in self._depts.items()
-                         for a in _body_aliases(dept.body, dept.home_level)}
+                         for a in body_aliases(dept.body, dept.home_level)}
         return self._own
 
     def _misspelt_spans(self, q: str) -> list[_Span]:
@@ -357,7 +220,7 @@ class Catalog:
             if not tokens and alias.startswith(("街道", "镇", "乡", "社区")):
                 # "王城路街道办事处": the office of a place no document is (a 街道's own name is a
                 # bare place name without a level word)
-                place = re.search(rf"(?:^|[^{_HAN}]|[{_BOUNDARY}])([{_HAN}]{{2,4}})$", q[:start])
+                place = re.search(rf"(?:^|[^{HAN}]|[{_BOUNDARY}])([{HAN}]{{2,4}})$", q[:start])
                 if place and not set(place.group(1)) & _NOT_PLACE:
                     left, tokens = start - len(place.group(1)), [_Token(place.group(1))]
             spans.append(_Span(left, end, start, self._bodies[alias], tokens))
@@ -381,9 +244,9 @@ class Catalog:
                 tokens.append(_Token(alias, ids=frozenset(self._regions[alias])))
             elif unknown := _unknown_place(head):
                 tokens.append(_Token(unknown))  # a place that no document belongs to
-            elif head[-1] in _LEVEL_CHARS and not tokens:
+            elif head[-1] in LEVEL_CHARS and not tokens:
                 tokens.append(_Token(head[-1], level=head[-1]))
-            elif head.endswith("级") and len(head) >= 2 and head[-2] in _LEVEL_CHARS and not tokens:
+            elif head.endswith("级") and len(head) >= 2 and head[-2] in LEVEL_CHARS and not tokens:
                 tokens.append(_Token(head[-2:], level=head[-2]))  # 市级那个大数据局
             else:
                 break
@@ -391,12 +254,12 @@ class Catalog:
         return (p if tokens else p + len(filler)), tokens
 
     @staticmethod
-    def _score(dept: _Dept, tokens: list[_Token]) -> float | None:
+    def _score(dept: Dept, tokens: list[_Token]) -> float | None:
         """How well the places before a body fit a department; None when one contradicts it."""
         score = 0.0
         for i, token in enumerate(tokens):
             if token.level:
-                if _SHORT_LEVEL.get(dept.home_level, dept.home_level) != token.level:
+                if SHORT_LEVEL.get(dept.home_level, dept.home_level) != token.level:
                     return None  # 市大数据局 is not the 区's 大数据局
                 score += 1
             elif token.ids is None or not token.ids & dept.chain:
@@ -439,18 +302,11 @@ class Catalog:
                                                score=score, matched_text=text))
 
 
-def _all_names(name: str, dept: _Dept) -> set[str]:
-    return _NAMES.setdefault(name, department_aliases(name))
-
-
-_NAMES: dict[str, set[str]] = {}
-
-
 def _unknown_place(head: str) -> str | None:
     """A place name ending `head` ("涧西区"), bounded on its left, or None."""
     for n in (4, 3, 2):
         # its left neighbour must end a phrase: "洛阳市|涧西区", "和|涧西区", not "阳市涧西区"
-        m = re.search(rf"(?:^|[^{_HAN}]|[{_BOUNDARY}])([{_HAN}]{{{n}}})({_LEVELS})$", head)
+        m = re.search(rf"(?:^|[^{HAN}]|[{_BOUNDARY}])([{HAN}]{{{n}}})({LEVELS})$", head)
         if m and not set(m.group(1)) & _NOT_PLACE:
             return m.group(1) + m.group(2)
     return None

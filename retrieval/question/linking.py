@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from retrieval.facts import DocFacts, RowRef, plain_label
+from retrieval.question.names import parse_name, region_aliases
 from retrieval.question.records import Candidate
 
 _BARE_TOTALS = ("合计", "总计", "小计", "共计", "总额")
@@ -46,10 +47,8 @@ _GENERIC_ENDS = ("专项经费", "工作经费", "经费", "费用", "支出", "
 
 def _places(department: str) -> list[str]:
     """The place names a department's own names begin with (洛阳市西工区 → 洛阳市, 西工区, 西工)."""
-    from retrieval.question.departments import _parse, _region_aliases
-
-    dept = _parse(department)
-    names = {a for place, level in dept.regions for a in _region_aliases(place, level)}
+    dept = parse_name(department)
+    names = {a for place, level in dept.regions for a in region_aliases(place, level)}
     names |= {"".join(p + lv for p, lv in dept.regions[:k]) for k in range(1, len(dept.regions) + 1)}
     return sorted((loose(n) for n in names if len(n) >= 2), key=len, reverse=True)
 

@@ -294,6 +294,8 @@ class Engine:
         best, close = gates.choose(passed, reading.asked)
         if best is None and close:
             best, close = joining.joined(reading, close)
+        if best is not None:
+            best = joining.quoted(best, passed)
         failed = sorted((c for c in checked if not c.passes),
                         key=lambda c: (len(c.reasons), -c.interp.score, sum(map(len, c.unread))))
         return best, close, failed[0] if failed else None, passed
@@ -307,8 +309,8 @@ class Engine:
                       unit=unit.text if unit else None, unit_span=(unit.start, unit.end) if unit else None)
 
     def _quotes(self, text: str, doc_ids: list[str]) -> list:
-        hits = self.search.search(text, doc_ids, k=8)
-        quotes = self.search.best_sentences(text, hits, limit=4)
+        hits = self.search.search(text, doc_ids, k=12)
+        quotes = self.search.best_sentences(text, hits, limit=6)
         return [(q.text, quote_citation(q, self.document(q.doc_id))) for q in quotes]
 
 

@@ -102,6 +102,11 @@ def check(reading: Reading, interp: Interpretation, result: Result, doc_years: l
         # a two-character word sharing a character with the names read (修好 ~ 修复) counts
         read_text = _read_text(interp, result)
         unread = [w for w in unread if not (len(w) == 2 and (w[0] in read_text or w[1] in read_text))]
+        # a word the cited evidence itself writes (the table's title, the column, the indicator's
+        # text: "值班补助" of a project's 补助人员 indicator) describes what was found: it is read
+        # (a list's evidence is all of its lines: no word of it tells the list is the one asked)
+        evidence = _evidence_text(result) if result.kind != "text" else ""
+        unread = [w for w in unread if not (len(w) >= 2 and w in evidence)]
     if unread:
         reasons.append("文件中没有找到“" + "、".join(unread) + "”")
     for m in reading.of("operator"):
@@ -157,6 +162,9 @@ def check(reading: Reading, interp: Interpretation, result: Result, doc_years: l
         reasons.append("问的是数字，找到的是一段文字")
     elif not as_written and not kind_fits(reading.asked, kind, result.unit) and not items_fit(reading.asked, result):
         reasons.append(f"问的是{_asked_words(reading.asked)}，找到的却是{result.unit or '文字'}")
+    if reading.asked.kind is None and result.kind == "count" and interp.plan.op == "value" and any(
+            m.name == "compare_which" for m in reading.of("operator")):
+        reasons.append("问的是哪一个，找到的却是个数")  # "选了哪个项目": its name, not how many
     if result.verdict is None and re.search(vocabulary()["consistency"], reading.text):
         reasons.append("问的是是否一致，没有给出判断")
     claim = [m for m in reading.mentions if m.kind == "claim" and m.name == "cue"]
@@ -176,6 +184,18 @@ def _read_text(interp: Interpretation, result: Result) -> str:
     def labels(plan) -> str:
         return plan.label + "".join(labels(a) for a in plan.args)
     return labels(interp.plan) + "".join(f.label for f in result.figures)
+
+
+EVIDENCE_LINE = 80  # a cited line this short speaks of its figure; a longer passage of many things
+
+
+def _evidence_text(result: Result) -> str:
+    """What the cited sources write of the figures themselves: a table's title, the row and the
+    column (not the row's other cells), a sentence or an indicator's line."""
+    cites = [f.citation for f in result.figures] + list(result.citations)
+    return re.sub(r"\s+", "", "".join(
+        f"{c.table}|{c.row or ''}|{c.column or ''}|" if c.kind == "table" and c.table
+        else f"{c.quote}|" if len(c.quote) <= EVIDENCE_LINE else "" for c in cites))
 
 
 def _stated(reading: Reading) -> bool:

@@ -33,6 +33,32 @@ def joined(reading: Reading, close: list[gates.Checked]) -> tuple[gates.Checked 
     return None, close
 
 
+MORE_QUOTES = 2  # sentences quoted beside the best: a question in words is often answered by a few
+QUOTE_BAND = 0.12  # … each read nearly as well as the best
+
+
+def quoted(best: gates.Checked, passed: list[gates.Checked]) -> gates.Checked:
+    """A quoted sentence with the next ones that read the question nearly as well (a list's items,
+    a reason given in two places); each keeps its own citation."""
+    if best.interp.plan.op != "quote":
+        return best
+    texts, cites = list(best.result.texts), list(best.result.citations)
+    for c in sorted(passed, key=lambda c: -c.interp.score):
+        if len(texts) > MORE_QUOTES:
+            break
+        if c is best or c.interp.plan.op != "quote" or best.interp.score - c.interp.score > QUOTE_BAND:
+            continue
+        text = c.result.texts[0]
+        if any(text in t or t in text for t in texts):
+            continue
+        texts.append(text)
+        cites += [x for x in c.result.citations if x not in cites]
+    if len(texts) == 1:
+        return best
+    return gates.Checked(best.interp, best.result.model_copy(update={"texts": texts, "citations": cites}),
+                         best.reasons, best.unread)
+
+
 def combined(text: str, parts: list[tuple[str, Answer]]) -> Answer:
     """A several-part question: each part's answer in turn. The first figure of a part asking a
     quantity leads (a part asking 哪个 / 对吗 leads with its verdict only); when a part asking a

@@ -89,7 +89,9 @@ def plan_answer(question: str, chosen: Checked, documents: list[Document], asked
         verdict = "一致（口径不同）" if result.verdict else "不一致"
         text = f"{verdict}。{head}：{'；'.join(result.texts)}"
     elif plan.op == "quote":
-        text = f"{head}的文件写道：{result.texts[0]}" if head else f"文件写道：{result.texts[0]}"
+        more = "".join(f"另见：{t}" if t.endswith(("。", "；", ";")) else f"另见：{t}。" for t in result.texts[1:])
+        first = result.texts[0] if not more or result.texts[0].endswith(("。", "；", ";")) else result.texts[0] + "。"
+        text = f"{head}的文件写道：{first}{more}" if head else f"文件写道：{first}{more}"
     elif result.kind == "text" and result.texts:
         text = f"{head}{label}：" + "；".join(result.texts) + "。"
     elif plan.op == "list" and plan.relation == "zero":

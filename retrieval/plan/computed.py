@@ -201,14 +201,18 @@ def per_unit(ctx: Context) -> list[Interpretation]:
         same = m.unit == per or (m.unit in people and per in people)
         if not same or not m.value or m.value == 1:
             continue
-        pool = sorted(items, key=lambda i: (-i.score, -len(i.name), -i.start))
-        if not pool:
-            continue
-        item = pool[0]
-        plan = Plan(op="divide", args=[item.leaf, Plan(op="const", value=m.value, unit=m.unit)],
-                    label=f"{item.name}平均每{per}", unit=per if per in people and not ctx.reading.asked.unit else None)
-        out.append(interp(plan, 0.88, src, (item.start, item.end), (m.start, m.end), *pers))
+        for item in _best(items):  # each item the words may name: the gates see what each reads
+            plan = Plan(op="divide", args=[item.leaf, Plan(op="const", value=m.value, unit=m.unit)],
+                        label=f"{item.name}平均每{per}",
+                        unit=per if per in people and not ctx.reading.asked.unit else None)
+            out.append(interp(plan, 0.88, src, (item.start, item.end), (m.start, m.end), *pers))
     return out
+
+
+def _best(items: list[Item], band: float = 0.05, most: int = 3) -> list[Item]:
+    """The items read nearly as well as the best one, best first."""
+    pool = sorted(items, key=lambda i: (-i.score, -len(i.name), -i.start))
+    return [i for i in pool if pool[0].score - i.score <= band][:most]
 
 
 def what_if(ctx: Context) -> list[Interpretation]:

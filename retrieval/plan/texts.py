@@ -63,7 +63,7 @@ def quote(ctx: Context) -> list[Interpretation]:
     cues = [a for q, a in _ANSWERS.items() if re.search(q, ctx.text)]
     doc_ids = [s.doc_id for s in ctx.sources]
     out = []
-    for text, cite in ctx.quotes(ctx.reading.text, doc_ids)[:4]:
+    for text, cite in ctx.quotes(ctx.reading.text, doc_ids):
         spans = covered_by(ctx, f"{cite.section or ''}{text}")  # the heading says what a sentence is about
         share = _share(ctx, spans) if words else 1.0
         if share < 0.4:

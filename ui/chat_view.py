@@ -15,13 +15,14 @@ from ui.presenter import Reply, escape_markdown
 
 PENDING = "pending_question"  # session: an example or alternative clicked, asked on this run
 MAX_STATIC_ROWS = 15  # list answers up to this long are a plain table, longer ones a scrolling grid
-BAR_ROW = 26  # px per bar of a breakdown: a long list gets a taller chart, never squeezed bars
+STRIP_SCALE = 3.0  # the cited row's strip: drawn at 3 px per point, shown at 1.5 (sharp on a phone)
+BAR_ROW = 34  # px per bar of a breakdown: a long list gets a taller chart, never squeezed bars
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def cited_page(pdf: str, modified: float, page: int, marks: tuple[str, ...], rank: int | None,
                around_row: bool = False):
-    return page_image(pdf, page, marks, rank, scale=2.5 if around_row else 1.5, around_row=around_row)
+    return page_image(pdf, page, marks, rank, scale=STRIP_SCALE if around_row else 1.5, around_row=around_row)
 
 
 def show_reply(r: Reply, docs: list[Document], tables_of, n: int) -> None:
@@ -58,7 +59,9 @@ def show_reply(r: Reply, docs: list[Document], tables_of, n: int) -> None:
         items = presenter.item_table(a)
         if items is not None:  # a short list as a plain table; a long one scrolls
             if len(items) <= MAX_STATIC_ROWS:
-                st.table(items.style.format({"数值": presenter.number}).hide(axis="index"))
+                # names may wrap; numbers and sources stay on one line and the table scrolls sideways
+                st.table(items.style.format({"数值": presenter.number}).hide(axis="index")
+                         .set_properties(subset=["项目"], **{"white-space": "normal", "min-width": "7em"}))
             else:
                 st.dataframe(items, hide_index=True)
             st.download_button("下载明细", items.to_csv(index=False).encode("utf-8-sig"), file_name="明细.csv",
@@ -108,7 +111,7 @@ def citation_body(v: CitationView) -> None:
         strip = cited_page(str(v.pdf), modified, v.citation.page, v.marks, v.rank, around_row=True)
         if strip is not None:
             with st.container(key=f"strip_{v.number}_{v.citation.page}"):  # scrolls sideways on a phone
-                st.image(strip, caption=f"原文第{v.citation.page}页的引用行（放大）", width="content")
+                st.image(strip, caption=f"原文第{v.citation.page}页的引用行（放大）", width=strip.width // 2)
         image = cited_page(str(v.pdf), modified, v.citation.page, v.marks, v.rank)
         if image is not None:
             st.image(image, caption=f"原文第{v.citation.page}页（红框为引用的数字）", width="stretch")
@@ -126,10 +129,11 @@ def show_chart(chart: presenter.Chart) -> None:
     if chart.kind == "breakdown":
         value = frame.columns[1]
         # labels above their bars, not beside them: a phone's width goes to the bars
-        base = alt.Chart(frame).encode(y=alt.Y("项目:N", sort="-x", title=None, axis=None),
+        order = alt.EncodingSortField(field=value, order="descending")
+        base = alt.Chart(frame).encode(y=alt.Y("项目:N", sort=order, title=None, axis=None),
                                        tooltip=["项目", value])
-        bars = base.mark_bar(yOffset=7, height=10).encode(x=alt.X(f"{value}:Q", title=value))
-        labels = base.mark_text(align="left", baseline="bottom", dy=-1, x=0, fontSize=12).encode(text="项目:N")
+        bars = base.mark_bar(size=8, yOffset=5).encode(x=alt.X(f"{value}:Q", title=value))
+        labels = base.mark_text(align="left", baseline="middle", dy=-8, x=0, fontSize=12).encode(text="项目:N")
         figure = (bars + labels).properties(height=BAR_ROW * len(frame) + 20)
     else:  # departments side by side, labels whole (short names), one colour per item
         long = frame.melt(id_vars="部门", var_name="项目", value_name="金额")
@@ -138,7 +142,8 @@ def show_chart(chart: presenter.Chart) -> None:
             xOffset="项目:N", y=alt.Y("金额:Q", title=chart.unit or None),
             color=alt.Color("项目:N", legend=alt.Legend(title=None, orient="bottom", labelLimit=300, columns=1)),
             tooltip=["部门", "项目", "金额"])
-    st.altair_chart(figure, width="stretch")
+    # Vega's own screen-reader descriptions are English ("X-axis titled …"): off, the title says it
+    st.altair_chart(figure.configure(aria=False), width="stretch")
     if chart.summary:
         st.caption(escape_markdown(chart.summary))
     st.caption("数据来源：" + escape_markdown(chart.source))

@@ -241,8 +241,10 @@ def page_image(pdf: Path, page: int, marks: tuple[str, ...], rank: int | None = 
         pad = 12
         box = (max(min(w["x0"] for w in words) - pad, 0), max(min(w["top"] for w in words) - pad, 0),
                min(max(w["x1"] for w in words) + pad, width), min(max(w["bottom"] for w in words) + pad, height))
-        if around_row:
-            box = (box[0], max(min(b["top"] for b in boxes) - ROW_MARGIN, 0), box[2],
+        if around_row:  # the row from its label to the cited cell, with a little around it
+            box = (max(min(b["x0"] for b in boxes) - ROW_MARGIN, box[0]),
+                   max(min(b["top"] for b in boxes) - ROW_MARGIN, 0),
+                   min(max(b["x1"] for b in boxes) + ROW_MARGIN, box[2]),
                    min(max(b["bottom"] for b in boxes) + ROW_MARGIN, height))
         image = image.crop(tuple(round(v * scale) for v in box))
     return image.convert("RGB")

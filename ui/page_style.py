@@ -28,12 +28,15 @@ CSS = """
 [data-testid="stTable"] { overflow-x: auto; }
 [data-testid="stTable"] th, [data-testid="stTable"] th * { white-space: nowrap !important; }
 [data-testid="stTable"] td { white-space: nowrap; }
-[data-testid="stTable"] th p, [data-testid="stTable"] td p { white-space: inherit !important; word-break: inherit !important; }
+/* a cell's text follows its cell (a label column may wrap by its own inline style) */
+[data-testid="stTable"] td * { white-space: inherit !important; word-break: inherit !important; }
 /* example questions and alternatives are read whole, on two lines if need be */
 .stMain .stButton button p { white-space: normal !important; text-align: left; }
 /* the strip of a PDF page around a cited row, at its size: it scrolls sideways, never shrinks */
 [class*="st-key-strip_"] { overflow-x: auto; }
 [class*="st-key-strip_"] img { max-width: none !important; }
+[class*="st-key-strip_"] [data-testid="stImage"], [class*="st-key-strip_"] [data-testid="stImage"] > div {
+  align-items: flex-start !important; justify-content: flex-start !important; margin-left: 0 !important; }
 /* the sidebar's conversation list: titles on one line each */
 [data-testid="stSidebar"] .stButton button p { text-align: left; }
 @media (max-width: 640px) {
@@ -68,7 +71,24 @@ ENGLISH = {
     "Please wait...": "请稍候…", "Browse files": "选择文件", "Upload": "上传", "Uploading...": "正在上传…",
     "Hide": "隐藏", "Show": "显示", "Expand": "展开", "Collapse": "收起", "Menu": "菜单",
     "Toggle sidebar": "切换侧栏", "Drag and drop files here": "拖入文件",
+    "Show data": "查看数据", "Download as PNG": "下载为 PNG", "Download as SVG": "下载为 SVG",
+    "Copy Vega-Lite spec": "复制图表规格", "Sidebar": "侧栏", "file upload": "上传文件",
+    "Link to heading": "标题链接", "Chat message from user": "提问", "Chat message from assistant": "回答",
+    "Skip to main content": "跳到正文", "Dismiss": "关闭", "Clear selection": "清除选择",
+    "Clear all selections": "全部清除", "Select": "选择", "Deploy": "部署",
+    "Vega visualization": "图表", "visualization": "图表", "Visualization": "图表",
 }
+# labels with a number in them: (pattern, replacement) as JavaScript regular expressions
+PATTERNS = [
+    (r"^(\d+) options? available\.?$", "共 $1 个选项。"),
+    (r"^(\d+) results? available\.?$", "共 $1 个结果。"),
+    (r"^option (.+), selected\.?$", "已选择 $1。"),
+    (r"^option (.+), deselected\.?$", "已取消 $1。"),
+    (r"^(.+), selected\.?$", "已选择 $1。"),
+    (r"^(\d+(?:\.\d+)?)\s*MB per file$", "每个文件不超过 $1 MB"),
+    (r"^\w+ mark container$", "图形"),
+    (r"^File must be ([\d.]+)\s*MB or smaller\.?$", "文件太大：每个文件不超过 $1 MB。"),
+]
 
 _LABELS_JS = """
 <script>
@@ -76,17 +96,25 @@ _LABELS_JS = """
   if (window.__budgetqaLabels) return;
   window.__budgetqaLabels = true;
   const words = %s;
-  const attrs = ["aria-label", "title", "placeholder", "data-tooltip", "alt"];
+  const patterns = %s.map(([p, r]) => [new RegExp(p), r]);
+  const chinese = (t) => {
+    if (words[t]) return words[t];
+    for (const [p, r] of patterns) if (p.test(t)) return t.replace(p, r);
+    return null;
+  };
+  const attrs = ["aria-label", "title", "placeholder", "data-tooltip", "alt", "aria-roledescription"];
   const fix = (node) => {
     if (node.nodeType === Node.TEXT_NODE) {
       const t = node.textContent.trim();
-      if (t && words[t]) node.textContent = node.textContent.replace(t, words[t]);
+      const c = t && chinese(t);
+      if (c) node.textContent = node.textContent.replace(t, c);
       return;
     }
     if (node.nodeType !== Node.ELEMENT_NODE) return;
     for (const a of attrs) {
       const v = node.getAttribute(a);
-      if (v && words[v.trim()]) node.setAttribute(a, words[v.trim()]);
+      const c = v && chinese(v.trim());
+      if (c) node.setAttribute(a, c);
     }
     for (const child of node.childNodes) fix(child);
   };
@@ -102,7 +130,7 @@ _LABELS_JS = """
   document.documentElement.lang = "zh-CN";
 })();
 </script>
-""" % json.dumps(ENGLISH, ensure_ascii=False)
+""" % (json.dumps(ENGLISH, ensure_ascii=False), json.dumps(PATTERNS))
 
 _CLOSE_SIDEBAR_JS = """
 <script>

@@ -66,11 +66,10 @@ def sidebar(engine, settings: Settings) -> list[str] | None:
         years = st.multiselect("年度", sorted({d.year for d in docs}), key="filter_years",
                                placeholder="全部年度")
         documents_view(engine, settings, docs, names)
-        left, right = st.columns(2)
-        left.button("表格浏览", key="open_tables", icon=":material/table_view:", width="stretch",
-                    on_click=_open, args=("tables",))
-        right.button("一致性检查", key="open_findings", icon=":material/fact_check:", width="stretch",
-                     on_click=_open, args=("findings",))
+        st.button("表格浏览", key="open_tables", icon=":material/table_view:", width="stretch",
+                  on_click=_open, args=("tables",))
+        st.button("一致性检查", key="open_findings", icon=":material/fact_check:", width="stretch",
+                  on_click=_open, args=("findings",))
         # open while the session names it: a choice inside the dialog draws the page again with it
         if st.session_state.get(DIALOG) == "tables":
             table_browser(engine, settings, docs, names)

@@ -143,3 +143,27 @@ def test_more_than_twelve_conversations_are_reachable(corpus_index, model_dir, m
     assert len(listed()) == 12 and "open_many-00" not in listed()
     at.sidebar.button(key="more_conversations").click().run()
     assert len(listed()) == 15 and "open_many-00" in listed()
+
+
+def sign(at: AppTest, name: str, password: str, button: str) -> AppTest:
+    at.text_input(key="account_name").input(name)
+    at.text_input(key="account_password").input(password)
+    next(b for b in at.get("button") if b.label == button).click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_with_accounts_a_conversation_follows_its_account_to_another_browser(corpus_index, model_dir, monkeypatch):
+    monkeypatch.setenv("BUDGETQA_STORE", str(corpus_index[1].store))
+    monkeypatch.setenv("BUDGETQA_EMBEDDING_MODEL", str(model_dir))
+    monkeypatch.setenv("BUDGETQA_ACCOUNTS", "1")
+    first = sign(new_app(browser="office-pc").run(), "财政局张三", "预算公开2025", "注册")
+    assert "已登录：财政局张三" in texts(first.sidebar)
+    ask(first, MEDICAL)
+    cid = first.query_params["c"]
+    phone = new_app(browser="home-phone").run()
+    assert not [b for b in phone.sidebar.get("button") if b.key == f"open_{cid}"]  # not signed in: not listed
+    sign(phone, "财政局张三", "错误的密码", "登录")
+    assert "用户名或密码不对" in phone.error[0].value
+    sign(phone, "财政局张三", "预算公开2025", "登录")
+    assert [b for b in phone.sidebar.get("button") if b.key == f"open_{cid}"]  # the account's conversation

@@ -24,9 +24,10 @@ PENDING_COOKIES = "pending_cookies"  # session: cookies to write in the browser 
 
 def _cookie(name: str) -> str | None:
     try:
-        return st.context.cookies.get(name)
+        value = st.context.cookies.get(name)
     except Exception:  # no request to read (a test harness)
         return None
+    return value if isinstance(value, str) and value else None
 
 
 def _set_cookie(name: str, value: str, max_age: int) -> None:

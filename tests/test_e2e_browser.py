@@ -200,6 +200,7 @@ def test_a_follow_up_and_a_list_answer_as_a_table(server, browser):
     table = listed.get_by_test_id("stTable").first
     text = table.inner_text()
     assert "智慧平台建设(签批)" in text and "政府购买服务" in text and "500.00" in text
+    listed.get_by_test_id("stDownloadButton").wait_for(timeout=30_000)  # drawn after the table
     assert listed.get_by_test_id("stDownloadButton").count() == 1
     page.close()
 
@@ -242,7 +243,7 @@ def test_an_upload_shows_progress_while_a_question_is_answered(server, browser, 
     cited.wait_for(state="visible", timeout=30_000)
     assert "页" in cited.locator("summary").inner_text()
     cited.locator("summary").click()
-    picture = cited.get_by_test_id("stImage")
+    picture = cited.get_by_test_id("stImage").filter(has_text="红框")  # the whole page, under the cited row's strip
     picture.wait_for(timeout=30_000)
     width = picture.locator("img").evaluate(
         "i => i.complete && i.naturalWidth ? i.naturalWidth : new Promise(r => { i.onload = () => r(i.naturalWidth); })")

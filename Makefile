@@ -47,7 +47,7 @@ $(VENV)/.postgres: $(VENV)/.installed
 
 run: setup
 	$(BIN)/budgetqa index data --store $(STORE)
-	BUDGETQA_STORE=$(STORE) $(BIN)/streamlit run app.py --server.headless true \
+	BUDGETQA_STORE=$(STORE) $(BIN)/streamlit run chat.py --server.headless true \
 		--server.address 127.0.0.1 --server.port $(PORT) --browser.gatherUsageStats false
 
 # two chat servers (8501, 8502) over one PostgreSQL cluster ($(STORE)-pg, port 5433), one Chroma

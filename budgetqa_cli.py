@@ -358,7 +358,9 @@ def serve(
         "--workers", help="worker processes over the one store, each with its own engine")] = 1,
 ) -> None:
     """Serve answers as an HTTP JSON API: POST /ask {question, doc_ids?, history?} (the contract of
-    `ask --json`), GET /health, GET /documents, POST /documents {file_name, content_base64}."""
+    `ask --json`), GET /health, GET /ready, GET /documents, POST /documents {file_name,
+    content_base64}, DELETE /documents/{id}; the interface at /docs. BUDGETQA_API_KEYS: keys
+    required as `Authorization: Bearer <key>`."""
     from retrieval.serve import run
 
     if workers < 1:

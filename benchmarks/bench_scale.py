@@ -174,7 +174,7 @@ def throughput(settings: Settings, workers: int, asked: list[str], clients: int 
     try:
         while True:
             try:
-                if httpx.get(f"{url}/health", timeout=5).status_code == 200:
+                if httpx.get(f"{url}/ready", timeout=5).status_code == 200:
                     break
             except httpx.HTTPError:
                 time.sleep(0.5)

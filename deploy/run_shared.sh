@@ -142,7 +142,7 @@ log "indexing data/ (unchanged files are a no-op)"
 
 for port in "${APP_PORTS[@]}"; do
     port_free "$port" || die "port $port is taken: set APP_PORTS"
-    setsid "$BIN/streamlit" run app.py --server.headless true --server.address "$ADDRESS" \
+    setsid "$BIN/streamlit" run chat.py --server.headless true --server.address "$ADDRESS" \
         --server.port "$port" --browser.gatherUsageStats false >"$STORE/app-$port.log" 2>&1 &
     PIDS+=("$!")
 done

@@ -38,11 +38,34 @@ class Settings(BaseSettings):
     # chosen on the calibration half of ../shared/eval/dev3.jsonl (the closing note of issue 19
     # gives its table of bands): the stated answers below it were too few to trust
     answer_floor: float = 0.6
+    # `budgetqa serve`: API keys, comma-separated (unset: no authentication); each request then
+    # names one in `Authorization: Bearer <key>`
+    api_keys: str | None = None
+    # requests: a body larger than this is refused before it is read (a 20 MB upload in base64
+    # fits); a conversation's history is read for follow-ups up to these bounds
+    max_request_mb: float = 30.0
+    max_ask_kb: int = 512  # any other request (a question with its history)
+    max_history_turns: int = 20
+    max_history_chars: int = 20_000
+    # a question asked while the engine is still loading waits this long before a 503
+    startup_wait: float = 120.0
+    # the chat: accounts with passwords (a shared deployment); unset, each browser keeps its own
+    # conversations under a random id
+    accounts: bool = False
 
     @property
     def database(self) -> Path | str:
         """The fact store's database: the server's URL, or the SQLite file in the store folder."""
         return self.database_url or self.store / "facts.sqlite"
+
+    @property
+    def api_key_list(self) -> list[str]:
+        """The API keys `serve` accepts (none: no authentication)."""
+        return [k.strip() for k in (self.api_keys or "").split(",") if k.strip()]
+
+    @property
+    def max_request_bytes(self) -> int:
+        return int(self.max_request_mb * 1024 * 1024)
 
     @property
     def chroma_dir(self) -> Path:

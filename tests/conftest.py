@@ -100,6 +100,17 @@ def corpus_conn(corpus_index):
     return corpus_index[0].conn
 
 
+def copy_store(source: Path, target: Path) -> Path:
+    """A copy of a store folder, consistent while another connection has its database open."""
+    import shutil
+    import sqlite3
+
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("facts.sqlite*"))
+    with sqlite3.connect(source / "facts.sqlite") as src, sqlite3.connect(target / "facts.sqlite") as dst:
+        src.backup(dst)
+    return target
+
+
 def doc_id_of(conn, file_name: str) -> str:
     row = conn.one("SELECT doc_id FROM documents WHERE file_name = :f", f=file_name)
     assert row, f"{file_name} not indexed"

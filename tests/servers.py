@@ -50,14 +50,14 @@ def free_port() -> int:
 
 
 def wait_for_api(url: str, proc: subprocess.Popen, output: Callable[[], str], timeout: float = 300) -> None:
-    """Wait until a `budgetqa serve` at `url` answers GET /health; fail with its output when the
-    process ends first or never answers."""
+    """Wait until a `budgetqa serve` at `url` is ready (GET /ready: the engine and the embedding
+    model loaded); fail with its output when the process ends first or never gets ready."""
     import httpx
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            if httpx.get(f"{url}/health", timeout=5).status_code == 200:
+            if httpx.get(f"{url}/ready", timeout=5).status_code == 200:
                 return
         except httpx.HTTPError:
             pass

@@ -20,12 +20,22 @@ MEDICAL = "瀍河区审批局2025年的行政单位医疗预算是多少？"
 TIMEOUT = 300  # an upload embeds a whole document on two cores
 
 
+def new_app(browser: str = "test-browser", timeout: float = TIMEOUT) -> AppTest:
+    """The app over the store of the current settings, its engine loaded (as `streamlit run chat.py`
+    loads it when the server starts), opened by a browser that kept the token `browser`."""
+    from ui import startup
+
+    startup.begin(Settings()).wait(timeout)
+    at = AppTest.from_file(APP, default_timeout=timeout)
+    at.session_state["browser_token"] = browser
+    return at
+
+
 def run_app(corpus_index, model_dir, monkeypatch) -> AppTest:
     """The app over the session's corpus store, run once (for the corpus_app fixtures)."""
     monkeypatch.setenv("BUDGETQA_STORE", str(corpus_index[1].store))
     monkeypatch.setenv("BUDGETQA_EMBEDDING_MODEL", str(model_dir))
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
-    return at.run()
+    return new_app().run()
 
 
 @pytest.fixture
@@ -82,19 +92,20 @@ def test_filter_restricts_answers_to_chosen_departments(corpus_app):
     assert [m.value for m in reply.get("metric")] == ["15.58 万元"]
 
 
-def test_table_browser_shows_a_table_and_offers_csv(corpus_app):
-    docs = corpus_app.sidebar.selectbox(key="browse_doc")
+def test_table_browser_opens_wide_with_a_table_and_csv(corpus_app):
+    corpus_app.sidebar.button(key="open_tables").click().run()
+    docs = corpus_app.selectbox(key="browse_doc")  # in a dialog over the page, not the 300 px sidebar
     docs.select_index(next(i for i, o in enumerate(docs.options) if o.startswith("区审批局"))).run()  # short names
-    tables = corpus_app.sidebar.selectbox(key="browse_table")
+    tables = corpus_app.selectbox(key="browse_table")
     tables.select_index(tables.options.index("部门支出预算表")).run()
-    frame = corpus_app.sidebar.get("dataframe")[1].value  # [0] lists the documents
+    frame = corpus_app.get("dataframe")[0].value
     row = frame[frame["项目"] == "行政单位医疗"].iloc[0]
     assert row["合计"] == 15.58 and row["编码"] == "2101101"
-    assert corpus_app.sidebar.get("download_button")
+    assert [b.label for b in corpus_app.get("download_button")] == ["下载表格（CSV）"]
 
 
 def test_indexed_documents_are_listed_with_tables_and_warnings(corpus_app):
-    listing = corpus_app.sidebar.get("dataframe")[0].value
+    listing = corpus_app.sidebar.get("table")[0].value
     assert list(listing.columns) == ["部门", "年度", "表格", "警告"] and len(listing) == 5
     assert (listing["表格"] >= 5).all()
 
@@ -122,11 +133,14 @@ def test_an_example_question_is_asked_when_clicked(corpus_app):
     assert reply.get("metric") and "人员经费" in texts(reply)
 
 
-def test_consistency_findings_are_shown_per_document(corpus_app):
-    docs = corpus_app.sidebar.selectbox(key="audit_doc")
+def test_consistency_findings_are_shown_per_document_with_sources_that_open(corpus_app):
+    corpus_app.sidebar.button(key="open_findings").click().run()
+    docs = corpus_app.selectbox(key="audit_doc")
     docs.select_index(next(i for i, o in enumerate(docs.options) if o.startswith("区政府办"))).run()
-    shown = texts(corpus_app.sidebar)
-    assert ":red-badge[错误]" in shown and "项目" in shown and "出处：" in shown
+    shown = texts(corpus_app)
+    assert ":red-badge[错误]" in shown and "项目" in shown
+    sources = [e for e in corpus_app.get("expander") if e.label.startswith("出处：")]
+    assert any(s.get("table") for s in sources)  # a source opens to its row among its table's rows
 
 
 def test_a_blank_question_gets_a_message(corpus_app):
@@ -150,7 +164,7 @@ def test_bad_uploads_get_a_message_and_change_nothing(corpus_app, corpus_index):
 def test_a_good_upload_is_indexed_with_progress_then_answerable(tmp_path, model_dir, monkeypatch):
     monkeypatch.setenv("BUDGETQA_STORE", str(tmp_path / "fresh"))
     monkeypatch.setenv("BUDGETQA_EMBEDDING_MODEL", str(model_dir))
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at = new_app().run()
     assert "尚未收录任何预算文件" in at.warning[0].value  # an empty store still offers the upload
     pdf = pdf_fixtures.render_text_document(DATA / CHANHE, tmp_path / "瀍河 审批局.pdf")
     at.sidebar.file_uploader(key="upload").set_value((pdf.name, pdf.read_bytes(), "application/pdf")).run()
@@ -187,7 +201,7 @@ def ask_with_model(reply: str, corpus_index, model_dir, monkeypatch, question: s
         monkeypatch.setenv("BUDGETQA_LLM_BASE_URL", server.url)
         monkeypatch.setenv("BUDGETQA_LLM_MODEL", "scripted")
         monkeypatch.setenv("BUDGETQA_LLM_TIMEOUT", "10")
-        at = ask(AppTest.from_file(APP, default_timeout=TIMEOUT).run(), question)
+        at = ask(new_app().run(), question)
     return at, server.requests
 
 

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 from indexer import store
 from indexer.settings import Settings
 from indexer.uploads import MAX_UPLOAD_BYTES, UploadOutcome
-from tests.test_app import APP, TIMEOUT, ask, finish_upload, last_reply, run_app, texts
+from tests.test_app import APP, new_app, TIMEOUT, ask, finish_upload, last_reply, run_app, texts
 from ui import upload_jobs
 
 
@@ -49,7 +49,7 @@ def test_a_read_only_store_disables_uploads_and_keeps_chats_in_the_page(corpus_i
     monkeypatch.setattr(store, "is_read_only", lambda path: True)  # root may write anywhere
     conn = corpus_index[0].conn
     before = conn.scalar("SELECT count(*) FROM turns")
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at = new_app().run()
     assert not at.sidebar.get("file_uploader")
     assert "资料库是只读的，上传已停用" in texts(at.sidebar)
     assert "对话只保存在当前页面" in texts(at.sidebar)
@@ -69,7 +69,7 @@ def test_a_document_another_process_indexed_is_listed_and_answered_without_a_res
     indexer.index([SHAPES / "蓝田县文旅局_2024.txt"])
     monkeypatch.setenv("BUDGETQA_STORE", str(settings.store))
     monkeypatch.setenv("BUDGETQA_EMBEDDING_MODEL", str(model_dir))
-    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    at = new_app().run()
     question = "梧州市博物院2022年项目支出多少？"
     departments = lambda: at.sidebar.multiselect(key="filter_departments").options  # noqa: E731
     assert not any("博物院" in d for d in departments())

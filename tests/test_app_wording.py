@@ -45,6 +45,13 @@ def test_departments_get_short_names_that_tell_them_apart():
     assert all(len(n) <= 5 for n in names.values())
 
 
+def test_a_short_name_keeps_the_place_of_a_unit_that_is_not_a_government_organ():
+    names = short_names([*CORPUS, "梧州市博物院", "某市第一中学"])
+    assert names["梧州市博物院"] == "梧州博物院"  # not "市博物院": a museum of which city?
+    assert names["某市第一中学"] == "某市第一中学"
+    assert names["洛阳市西工区人民政府办公室"] == "区政府办"  # an organ is named by its level
+
+
 def test_examples_are_short_and_by_role(corpus_engine):
     groups = presenter.example_questions(corpus_engine.documents)
     assert list(groups) == ["市民", "工作人员", "核查人员"]
@@ -77,6 +84,6 @@ def test_warnings_in_the_sidebar_are_in_chinese(corpus_app):
 
 
 def test_documents_show_year_tables_and_warnings(corpus_app):
-    listing = corpus_app.sidebar.get("dataframe")[0].value
+    listing = corpus_app.sidebar.get("table")[0].value
     assert set(listing["部门"]) == set(short_names(CORPUS).values())
     assert any("条索引警告" in e.label for e in corpus_app.sidebar.get("expander"))

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from indexer.settings import Settings
 from retrieval.service import open_engine
+from tests.test_app import new_app
 
 APP = str(Path(__file__).resolve().parents[1] / "app.py")
 QUESTIONS = {
@@ -51,7 +52,7 @@ def test_five_threads_asking_one_engine_at_once_get_correct_answers(engine):
 def test_five_app_sessions_asking_at_once_get_correct_answers(corpus_index, model_dir, monkeypatch):
     monkeypatch.setenv("BUDGETQA_STORE", str(corpus_index[1].store))
     monkeypatch.setenv("BUDGETQA_EMBEDDING_MODEL", str(model_dir))
-    sessions = [AppTest.from_file(APP, default_timeout=300).run() for _ in QUESTIONS]
+    sessions = [new_app(timeout=300).run() for _ in QUESTIONS]
     start = threading.Barrier(len(sessions))
 
     def ask(at: AppTest, question: str) -> list[str]:

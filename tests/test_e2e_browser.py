@@ -23,7 +23,7 @@ from indexer import store
 from retrieval.records import Answer
 from tests import pdf_fixtures
 from tests.conftest import CHANHE, DATA
-from ui import conversations
+from ui import accounts, conversations
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "tests" / "artifacts"
@@ -32,6 +32,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update", "--disable-sync", "--no-first-run"]
 CHANHE_DEPT = "洛阳市瀍河回族区行政审批和政务信息管理局"
 MEDICAL = "瀍河区审批局2025年的行政单位医疗预算是多少？"
+BROWSER_TOKEN = "e2e-browser"  # the browser's cookie: the conversation saved below is its own
 ANSWER_TIMEOUT = 120_000  # ms: the first question of a fresh server loads the engine
 UPLOAD_TIMEOUT = 120_000  # ms: the upload embeds a short document on two shared cores
 DESKTOP = {"width": 1280, "height": 900}
@@ -59,7 +60,8 @@ def e2e_store(corpus_index, tmp_path_factory) -> Path:
     unsure = Answer(question="区政府办2025年的经费是多少？", answer="这个问题可以有几种理解，请说明是哪一种。",
                     answerable=True, intent="alternatives",
                     alternatives=["区政府办2025年办公费是多少？", "区政府办2025年公用经费是多少？"])
-    conversations.save_turn(conn, "alternatives", conversations.Turn(question=unsure.question, answer=unsure))
+    conversations.save_turn(conn, accounts.browser_owner(BROWSER_TOKEN), "alternatives",
+                            conversations.Turn(question=unsure.question, answer=unsure))
     conn.close()
     return target
 
@@ -103,7 +105,7 @@ def server(e2e_store, model_dir, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def browser():
+def browser(server):
     if not CHROMIUM.exists():
         pytest.fail("no /usr/bin/chromium: run `make test` (it installs chromium and fonts-noto-cjk)")
     from playwright.sync_api import sync_playwright
@@ -113,6 +115,7 @@ def browser():
             profile, executable_path=str(CHROMIUM), args=FLAGS, headless=True,
             viewport=DESKTOP, locale="zh-CN",
         )
+        context.add_cookies([{"name": "budgetqa_browser", "value": BROWSER_TOKEN, "url": server}])
         yield context
         context.close()
 
@@ -197,6 +200,7 @@ def test_a_follow_up_and_a_list_answer_as_a_table(server, browser):
     table = listed.get_by_test_id("stTable").first
     text = table.inner_text()
     assert "智慧平台建设(签批)" in text and "政府购买服务" in text and "500.00" in text
+    listed.get_by_test_id("stDownloadButton").wait_for(timeout=30_000)  # drawn after the table
     assert listed.get_by_test_id("stDownloadButton").count() == 1
     page.close()
 
@@ -239,7 +243,7 @@ def test_an_upload_shows_progress_while_a_question_is_answered(server, browser, 
     cited.wait_for(state="visible", timeout=30_000)
     assert "页" in cited.locator("summary").inner_text()
     cited.locator("summary").click()
-    picture = cited.get_by_test_id("stImage")
+    picture = cited.get_by_test_id("stImage").filter(has_text="红框")  # the whole page, under the cited row's strip
     picture.wait_for(timeout=30_000)
     width = picture.locator("img").evaluate(
         "i => i.complete && i.naturalWidth ? i.naturalWidth : new Promise(r => { i.onload = () => r(i.naturalWidth); })")

@@ -92,18 +92,20 @@ def test_the_engine_answers_every_dev_question_as_on_sqlite(pg_corpus, corpus_en
 
 def test_conversations_on_the_server(pg_corpus, corpus_engine):
     db = pg_corpus[0].conn
+    me, other = "browser:pg-me", "browser:pg-other"
     answer = corpus_engine.answer("西工区政府办2025年一般公共预算支出是多少？")
-    conversations.save_turn(db, "pg-1", conversations.Turn(question=answer.question, answer=answer))
-    conversations.save_turn(db, "pg-1", conversations.Turn(question="那去年呢？", error="问题过长"))
-    conversations.save_turn(db, "pg-2", conversations.Turn(question="有没有公车？", answer=answer))
-    listed = conversations.list_conversations(db)
+    conversations.save_turn(db, me, "pg-1", conversations.Turn(question=answer.question, answer=answer))
+    conversations.save_turn(db, me, "pg-1", conversations.Turn(question="那去年呢？", error="问题过长"))
+    conversations.save_turn(db, me, "pg-2", conversations.Turn(question="有没有公车？", answer=answer))
+    listed = conversations.list_conversations(db, me)
     assert [c.conversation_id for c in listed][:2] == ["pg-2", "pg-1"]  # the latest first
-    assert [c.turns for c in listed][:2] == [1, 2]
-    turns = conversations.load(db, "pg-1")
+    assert [c.turns for c in listed][:2] == [1, 2] and conversations.count(db, me) == 2
+    assert conversations.list_conversations(db, other) == [] and conversations.load(db, other, "pg-1") is None
+    turns = conversations.load(db, me, "pg-1")
     assert [t.question for t in turns] == [answer.question, "那去年呢？"]
     assert turns[0].answer == answer and turns[1].error == "问题过长"
-    conversations.delete(db, "pg-1")
-    assert conversations.load(db, "pg-1") is None
+    conversations.delete(db, me, "pg-1")
+    assert conversations.load(db, me, "pg-1") is None
     assert db.scalar("SELECT count(*) FROM turns WHERE conversation_id = 'pg-1'") == 0
 
 

@@ -195,9 +195,14 @@ def _find_boxes(words: list[dict], marks: tuple[str, ...], rank: int | None = No
     return labels[:1] or values[:1]
 
 
-def page_image(pdf: Path, page: int, marks: tuple[str, ...], rank: int | None = None, scale: float = 1.5):
+ROW_MARGIN = 40  # points above and below the cited row in its strip (about two rows)
+
+
+def page_image(pdf: Path, page: int, marks: tuple[str, ...], rank: int | None = None, scale: float = 1.5,
+               around_row: bool = False):
     """The page rendered as a picture (PIL), the cited row banded and its cell framed in red;
-    None when the page cannot be read."""
+    with `around_row`, only a strip of the page around that row (None when it was not found),
+    large enough to read on a phone. None when the page cannot be read."""
     import pdfplumber
     import pypdfium2 as pdfium
     from pdfplumber.utils.exceptions import MalformedPDFException, PdfminerException
@@ -218,6 +223,8 @@ def page_image(pdf: Path, page: int, marks: tuple[str, ...], rank: int | None = 
         # a damaged, removed or replaced file: the citation still shows its row
         return None
     boxes = _find_boxes(words, marks, rank)
+    if around_row and not boxes:
+        return None
     if boxes:
         band = Image.new("RGBA", image.size, (0, 0, 0, 0))
         top = min(b["top"] for b in boxes) - 2
@@ -234,5 +241,10 @@ def page_image(pdf: Path, page: int, marks: tuple[str, ...], rank: int | None = 
         pad = 12
         box = (max(min(w["x0"] for w in words) - pad, 0), max(min(w["top"] for w in words) - pad, 0),
                min(max(w["x1"] for w in words) + pad, width), min(max(w["bottom"] for w in words) + pad, height))
+        if around_row:  # the row from its label to the cited cell, with a little around it
+            box = (max(min(b["x0"] for b in boxes) - ROW_MARGIN, box[0]),
+                   max(min(b["top"] for b in boxes) - ROW_MARGIN, 0),
+                   min(max(b["x1"] for b in boxes) + ROW_MARGIN, box[2]),
+                   min(max(b["bottom"] for b in boxes) + ROW_MARGIN, height))
         image = image.crop(tuple(round(v * scale) for v in box))
     return image.convert("RGB")

@@ -1,5 +1,6 @@
-"""Conversations kept in the store (tables `conversations` and `turns`, migration 4): each question
-and its Answer as JSON, so that a reload or another day reopens them.
+"""Conversations kept in the store (indexer.store.conversations): each question and its Answer,
+so that a reload or another day reopens them — for their owner only (a browser's random id or
+an account, ui.identity). Titles carry their date, so that two alike stay apart.
 
 Functions take a Database from `indexer.store.connect` that can write; a read-only store keeps
 conversations in the browser session only (the app says so).
@@ -8,15 +9,21 @@ conversations in the browser session only (the app says so).
 from __future__ import annotations
 
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import text
 
 from indexer.store import Database
+from indexer.store import conversations as stored
+from indexer.store.conversations import NotTheOwner
 from retrieval.records import Answer
 
 TITLE_CHARS = 24
+PAGE = 12  # conversations listed at first; "更多" lists as many again
+CHINA = timezone(timedelta(hours=8), "北京时间")  # the readers' clock
+
+__all__ = ["NotTheOwner", "Turn", "Conversation", "new_id", "title_of", "save_turn", "list_conversations",
+           "count", "load", "delete", "label"]
 
 
 class Record(BaseModel):
@@ -34,7 +41,8 @@ class Turn(Record):
 class Conversation(Record):
     conversation_id: str
     title: str  # the first question, shortened
-    updated_at: str
+    created_at: str
+    updated_at: str  # UTC, "YYYY-MM-DD HH:MM:SS[.ffffff]"
     turns: int  # questions asked
 
 
@@ -47,59 +55,61 @@ def title_of(question: str) -> str:
     return text if len(text) <= TITLE_CHARS else text[:TITLE_CHARS - 1] + "…"
 
 
-def _now() -> str:
-    # to the microsecond: two turns in one second still order the conversations
-    return datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S.%f")
+def save_turn(db: Database, owner: str, conversation_id: str, turn: Turn) -> None:
+    """Append a question and its answer to an owner's conversation, creating it if new.
+
+    Raises:
+        NotTheOwner: the id is another owner's conversation.
+    """
+    stored.save_turn(db, owner, conversation_id, title_of(turn.question), turn.question,
+                     turn.answer.answer if turn.answer else (turn.error or ""),
+                     turn.answer.model_dump_json() if turn.answer else None)
 
 
-def save_turn(db: Database, conversation_id: str, turn: Turn) -> None:
-    """Append a question and its answer to a conversation, creating the conversation if new."""
-    with db.transaction() as c:
-        c.execute(text("INSERT INTO conversations (conversation_id, title) VALUES (:c, :t)"
-                       " ON CONFLICT (conversation_id) DO NOTHING"),
-                  {"c": conversation_id, "t": title_of(turn.question)})
-        idx = c.execute(text("SELECT coalesce(max(idx) + 1, 0) FROM turns WHERE conversation_id = :c"),
-                        {"c": conversation_id}).scalar()
-        c.execute(text("INSERT INTO turns (conversation_id, idx, role, text, answer) VALUES (:c, :i, :r, :x, :a)"),
-                  [{"c": conversation_id, "i": idx, "r": "user", "x": turn.question, "a": None},
-                   {"c": conversation_id, "i": idx + 1, "r": "assistant",
-                    "x": turn.answer.answer if turn.answer else (turn.error or ""),
-                    "a": turn.answer.model_dump_json() if turn.answer else None}])
-        c.execute(text("UPDATE conversations SET updated_at = :now WHERE conversation_id = :c"),
-                  {"now": _now(), "c": conversation_id})
+def list_conversations(db: Database, owner: str, limit: int = PAGE) -> list[Conversation]:
+    """An owner's latest conversations first."""
+    return [Conversation(**r) for r in stored.list_conversations(db, owner, limit=limit)]
 
 
-def list_conversations(db: Database, limit: int = 30) -> list[Conversation]:
-    """The latest conversations first."""
-    rows = db.rows(
-        "SELECT c.conversation_id, c.title, c.updated_at,"
-        " (SELECT count(*) FROM turns t WHERE t.conversation_id = c.conversation_id AND t.role = 'user') AS n"
-        " FROM conversations c ORDER BY c.updated_at DESC, c.conversation_id DESC LIMIT :n", n=limit)
-    return [Conversation(conversation_id=r["conversation_id"], title=r["title"], updated_at=r["updated_at"],
-                         turns=r["n"]) for r in rows]
+def count(db: Database, owner: str) -> int:
+    return stored.count_conversations(db, owner)
 
 
-def load(db: Database, conversation_id: str) -> list[Turn] | None:
-    """A conversation's turns in order; None when there is no such conversation."""
-    if db.one("SELECT conversation_id FROM conversations WHERE conversation_id = :c", c=conversation_id) is None:
+def load(db: Database, owner: str, conversation_id: str) -> list[Turn] | None:
+    """A conversation's turns in order; None when the owner has no such conversation."""
+    rows = stored.load_turns(db, owner, conversation_id)
+    if rows is None:
         return None
-    rows = db.rows("SELECT role, text, answer FROM turns WHERE conversation_id = :c ORDER BY idx",
-                   c=conversation_id)
     turns: list[Turn] = []
-    for role, said, answer in ((r["role"], r["text"], r["answer"]) for r in rows):
-        if role == "user":
-            turns.append(Turn(question=said))
+    for r in rows:
+        if r["role"] == "user":
+            turns.append(Turn(question=r["text"]))
         elif turns:
-            last = turns[-1]
-            if answer:
-                last.answer = Answer.model_validate_json(answer)
+            if r["answer"]:
+                turns[-1].answer = Answer.model_validate_json(r["answer"])
             else:
-                last.error = said or "无法回答。"
+                turns[-1].error = r["text"] or "无法回答。"
     return turns
 
 
-def delete(db: Database, conversation_id: str) -> None:
-    """Remove a conversation and its turns."""
-    with db.transaction() as c:
-        c.execute(text("DELETE FROM turns WHERE conversation_id = :c"), {"c": conversation_id})
-        c.execute(text("DELETE FROM conversations WHERE conversation_id = :c"), {"c": conversation_id})
+def delete(db: Database, owner: str, conversation_id: str) -> bool:
+    """Remove an owner's conversation and its turns; whether there was one."""
+    return stored.delete_conversation(db, owner, conversation_id)
+
+
+def when(stamp: str, now: datetime | None = None) -> str:
+    """A stored UTC time as a reader says it: 今天 14:05, 昨天 09:30, 5月3日, 2024年5月3日."""
+    moment = datetime.fromisoformat(stamp[:19]).replace(tzinfo=timezone.utc).astimezone(CHINA)
+    today = (now or datetime.now(timezone.utc)).astimezone(CHINA).date()
+    if moment.date() == today:
+        return f"今天 {moment:%H:%M}"
+    if moment.date() == today - timedelta(days=1):
+        return f"昨天 {moment:%H:%M}"
+    if moment.year == today.year:
+        return f"{moment.month}月{moment.day}日 {moment:%H:%M}"
+    return f"{moment.year}年{moment.month}月{moment.day}日"
+
+
+def label(c: Conversation, now: datetime | None = None) -> str:
+    """The line a conversation is listed under: its title, date and number of questions."""
+    return f"{c.title} · {when(c.updated_at, now)} · {c.turns}问"

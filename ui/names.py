@@ -6,6 +6,10 @@ from __future__ import annotations
 from retrieval.question.departments import department_aliases
 
 MIN_SHORT = 4  # 政府办, 街道办 and 审批局 are too vague once several places are stored
+LEVELS = "省市区县州盟旗镇乡"
+# a government organ is named by its level alone (区政府办, 市政数局, 县卫健委); any other unit keeps
+# its place (梧州市博物院 → 梧州博物院, never "市博物院": a museum of which city?)
+ORGANS = ("局", "办", "委", "办公室", "委员会", "厅", "政府", "街道", "办事处", "处", "署", "室")
 
 
 def _pieces(alias: str, name: str) -> int:
@@ -21,12 +25,18 @@ def _pieces(alias: str, name: str) -> int:
     return count
 
 
+def _odd(alias: str, name: str) -> bool:
+    """An alias that drops the place but keeps its level ("市博物院") of a unit that is not an
+    organ of that level's government: it reads as some other place's, or as nothing."""
+    return alias[0] in LEVELS and not name.startswith(alias[0]) and not name.endswith(ORGANS)
+
+
 def short_names(departments: list[str]) -> dict[str, str]:
     """Each department's short name, unique among `departments`; the full name when none is."""
     aliases = {d: department_aliases(d) for d in departments}
     names: dict[str, str] = {}
     for d in departments:
         others = set().union(*(a for o, a in aliases.items() if o != d))
-        unique = [a for a in aliases[d] if a not in others and a != d and len(a) >= MIN_SHORT]
+        unique = [a for a in aliases[d] if a not in others and a != d and len(a) >= MIN_SHORT and not _odd(a, d)]
         names[d] = min(unique, key=lambda a: (len(a), _pieces(a, d), a)) if unique else d
     return names

@@ -130,4 +130,19 @@ MIGRATIONS: list[str | dict[str, str]] = [
     """
     CREATE INDEX documents_sha256 ON documents(sha256);
     """,
+    # 9: conversations belong to their owner (a browser's random id, or an account); accounts
+    # with scrypt password hashes, and their sign-in sessions (a token's hash, never the token)
+    """
+    ALTER TABLE conversations ADD COLUMN owner TEXT NOT NULL DEFAULT '';
+    CREATE INDEX conversations_owner ON conversations(owner, updated_at);
+    CREATE TABLE accounts (
+        account_id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, password_hash TEXT NOT NULL,
+        created_at TEXT NOT NULL DEFAULT (CURRENT_TIMESTAMP)
+    );
+    CREATE TABLE account_sessions (
+        token_hash TEXT PRIMARY KEY,
+        account_id TEXT NOT NULL REFERENCES accounts ON DELETE CASCADE,
+        created_at TEXT NOT NULL DEFAULT (CURRENT_TIMESTAMP)
+    );
+    """,
 ]

@@ -3,7 +3,7 @@ shortest common form that names one stored department only (retrieval.question.d
 
 from __future__ import annotations
 
-from retrieval.question.departments import department_aliases
+from retrieval.question.names import department_aliases
 
 MIN_SHORT = 4  # 政府办, 街道办 and 审批局 are too vague once several places are stored
 LEVELS = "省市区县州盟旗镇乡"

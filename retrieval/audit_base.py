@@ -85,6 +85,14 @@ def table_role(title: str) -> str | None:
     return None
 
 
+def function_leaves(table) -> list:
+    """The most detailed rows of a table by 支出功能分类科目 (those no other row's code extends):
+    where the money goes, each item once."""
+    rows = [r for r in table.rows if r.code_kind == "功能分类" and r.code]
+    codes = [r.code for r in rows]
+    return [r for r in rows if not any(o != r.code and o.startswith(r.code) for o in codes)]
+
+
 def decimals(text: str) -> int:
     """Decimal places of the first number written in `text` ("20.7%" → 1, "92万元" → 0)."""
     m = re.search(r"\d+(?:\.(\d+))?", text or "")

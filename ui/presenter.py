@@ -17,7 +17,7 @@ import pandas as pd
 
 from indexer import store
 from indexer.records import Document, Row, Table
-from retrieval.audit_base import table_role
+from retrieval.audit_base import function_leaves, table_role
 from retrieval.records import Answer, Citation
 from ui.names import short_names
 
@@ -141,9 +141,7 @@ def _breakdown_parts(kind: BreakdownKind, tables: list[Table]) -> tuple[Table, s
         return None
     parts: dict[str, float] = {}
     if kind == "function":
-        rows = [r for r in t.rows if r.code_kind == "功能分类" and r.code]
-        codes = [r.code for r in rows]
-        leaves = [r for r in rows if not any(o != r.code and o.startswith(r.code) for o in codes)]
+        leaves = function_leaves(t)
         labels = [r.label for r in leaves]
         for r in leaves:
             name = r.label if labels.count(r.label) == 1 else f"{r.label}（{r.code}）"

@@ -158,6 +158,8 @@ def check(reading: Reading, interp: Interpretation, result: Result, doc_years: l
             reasons.append(f"问的是{int(m.value)}年，文件是{'、'.join(str(y) for y in doc_years)}年的")
     kind = "verdict" if result.verdict is not None else result.kind
     as_written = reading.asked.kind == "text" and any(f.text for f in result.figures) and interp.plan.op == "value"
+    # "钱花在哪了", "包括哪些": the parts listed, each with its figure, answer in words
+    as_written = as_written or reading.asked.kind == "text" and interp.plan.op == "list" and len(result.items) >= 2
     if interp.plan.op == "quote" and reading.asked.kind not in ("text", "time") and _QUANTITY.search(reading.text):
         reasons.append("问的是数字，找到的是一段文字")
     elif not as_written and not kind_fits(reading.asked, kind, result.unit) and not items_fit(reading.asked, result):
@@ -221,7 +223,8 @@ def choose(passed: list[Checked], asked: Asked | None = None) -> tuple[Checked |
     compete: only readings of the same kind of quantity are rivals. A reading that reads less of
     the question than another (its spans inside the other's) is no rival to it."""
     words = [c for c in passed if c.result.kind == "text" and c.interp.plan.op == "quote"]
-    listed = [c for c in passed if c.result.kind == "text" and c not in words]  # lists, targets in words
+    listed = [c for c in passed if c not in words and (  # lists (with or without their total), targets in words
+        c.result.kind == "text" or c.interp.plan.op == "list" and len(c.result.items) >= 2)]
     figures = [c for c in passed if c not in words and c not in listed]
     if asked is not None and asked.kind == "text":
         pool = listed or words or figures  # the document's own list before a sentence about it

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from retrieval.audit_base import function_leaves, table_role
 from retrieval.facts import plain_label
 from retrieval.plan.base import best_per_value, interp, rows_for, single, tables_named
 from retrieval.plan.context import Context, Source
@@ -144,7 +145,10 @@ def _same_unit(row_name: str, unit: str) -> bool:
     return a == b or a.endswith(b) or b.endswith(a) or re.sub(r"^.*?[市区县]", "", a) == re.sub(r"^.*?[市区县]", "", b)
 
 
-_WHAT_FOR = re.compile(r"花在|用在|用于|用途|干什么|做什么|包括哪些|包含哪些|有哪些|哪几项|明细|构成|组成|分别")
+_WHAT_FOR = re.compile(r"花在|花到|花哪|用在|用到|用哪|用于|用途|干什么|做什么|包括哪些|包含哪些|有哪些|哪几项|明细|构成|组成|分别")
+
+
+_SPENT = re.compile(r"花在|花到|花哪|用在|用到|用哪|用于|用途|干什么|做什么|干嘛|干啥")
 
 
 def breakdown(ctx: Context) -> list[Interpretation]:
@@ -154,7 +158,12 @@ def breakdown(ctx: Context) -> list[Interpretation]:
     if src is None or not _WHAT_FOR.search(ctx.text):
         return []
     out = []
-    for item in distinct(find_items(ctx, src)):
+    items = distinct(find_items(ctx, src))
+    if not items or items[0].name == "支出总计":  # "钱都花在哪了": the spending by 功能分类科目
+        if not _SPENT.search(ctx.text):
+            return []  # "预算包括哪些部分": the units or parts it is made of, not the spending
+        return _where_spent(ctx, src, [(i.start, i.end) for i in items[:1]])
+    for item in items:
         parts = [p for p in COMPONENTS.get(item.name, []) if item_figure(src.facts, p)]
         if parts:
             leaves = [Plan(op="value", entity=src.key(f"measure:{p}" if p in MEASURES else f"item:{p}"), label=p)
@@ -181,6 +190,17 @@ def breakdown(ctx: Context) -> list[Interpretation]:
                 out.append(interp(plan, 0.82, src, (item.start, item.end)))
                 break
     return out
+
+
+def _where_spent(ctx: Context, src: Source, spans: list[tuple[int, int]]) -> list[Interpretation]:
+    table = next((t for t in src.facts.tables if table_role(t.title) == "expense" and function_leaves(t)), None)
+    if table is None:
+        return []
+    leaves = [Plan(op="value", entity=src.key(f"row:{table.table_id}:{r.index}"), column=table.columns[0],
+                   label=r.label) for r in function_leaves(table)]
+    plan = Plan(op="list", args=leaves, label=f"{table.title}按支出功能分类科目列出的支出")
+    asked = _WHAT_FOR.search(ctx.text)
+    return [interp(plan, 0.84, src, *spans, asked.span())]
 
 
 _WHAT_IS = re.compile(r"是什么|是哪|哪一?项|哪个项目|什么钱|什么费|什么经费|啥钱|指什么|对应")

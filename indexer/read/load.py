@@ -240,8 +240,20 @@ def _row_starts(block: list[str], widths: list[int]) -> list[int]:
     return starts
 
 
+# mirror sites annotate characters with their pinyin: "政務(wù)服務(wù)中心", "保養(yǎng)費"; a tone mark
+# makes it pinyin, not an abbreviation in brackets
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_PINYIN = re.compile(rf"(?<=[\u4e00-\u9fff])\((?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}}\)")
+
+
+def without_pinyin(line: str) -> str:
+    """Drop pinyin annotations after characters."""
+    return _PINYIN.sub("", line)
+
+
 def finish_lines(lines: list[str], encoding: str) -> list[str]:
     """Lines the parsers read: simplified characters, pipe tables as tab lines; same count."""
+    lines = [without_pinyin(line) for line in lines]
     if encoding in _TRADITIONAL or looks_traditional(lines):
         # the parsers read the documents' simplified vocabulary (部门预算, 合计, 基本支出);
         # converting line by line keeps every line where it was, so line numbers still cite

@@ -183,7 +183,7 @@ def document_kind(lines: list[str]) -> str | None:
     final, budget = body.count("决算"), body.count("预算")
     if final and ("决算数" in body or final > budget):
         return "单位决算" if "单位决算" in body else "部门决算"
-    if re.search(r"部门预算|单位预算|预算表|收支预算|预算数", body):
+    if re.search(r"部门预算|单位预算|预算总?表|收支预算|预算数", body):
         return "单位预算" if body.count("单位预算") > body.count("部门预算") else "部门预算"
     if "三公" in body:
         return "三公经费"

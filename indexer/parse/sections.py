@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from indexer.parse.layout import attachment_start
+from indexer.parse.layout import tables_begin
 from indexer.records import Section
 from indexer.text import normalise, squeeze, stable_id
 
@@ -68,7 +68,7 @@ def _body_start(lines: list[str], end: int) -> int:
 
 def split_sections(lines: list[str]) -> list[SectionText]:
     """Group the narrative lines under their headings."""
-    end = attachment_start(lines) or len(lines)
+    end = tables_begin(lines) or len(lines)
     start = _body_start(lines, end)
     sections: list[SectionText] = []
     current: SectionText | None = None

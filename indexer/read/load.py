@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from indexer.read.cells import table_lines
+
 TEXT_SUFFIXES = {".txt", ".md", ".text"}
 PDF_SUFFIXES = {".pdf"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -39,9 +41,6 @@ _TRADITIONAL = {"big5", "cp950"}  # Big5 has no simplified characters: its text 
 # from a mirror site is traditional when several of them occur
 _TRADITIONAL_ONLY = set("預萬經費項門單縣區辦與務報歲產數據決財撥計劃結餘運維護車購價會議總類")
 _MIN_TRADITIONAL = 5
-_PIPE_ROW = re.compile(r"^\s*[|｜].*[|｜]\s*$|^[^|｜]+[|｜]\s*$")
-_NUMBERISH = re.compile(r"^[-−]?[\d,]+(?:\.\d+)?%?$")
-_PIPE_ONLY = re.compile(r"^\s*[|｜]\s*$")
 
 
 class UnreadableFile(Exception):
@@ -153,93 +152,6 @@ def looks_traditional(lines: list[str]) -> bool:
     return False
 
 
-def pipe_tables(lines: list[str]) -> list[str]:
-    """Markdown-style rows ("| 项目 | 预算数 |", "项目 | 预算数 |") as tab-separated lines.
-
-    One line stays one line, so line numbers still cite the file; separator rows ("|---|")
-    stay as they are (the table parser skips them).
-    """
-    out = []
-    for line in lines:
-        if _PIPE_ROW.match(line) and not _PIPE_ONLY.match(line) and "\t" not in line:
-            t = line.strip().replace("｜", "|")
-            t = t[1:] if t.startswith("|") else t
-            t = t[:-1] if t.endswith("|") else t
-            line = "\t".join(field.strip() for field in t.split("|"))
-        out.append(line)
-    return one_cell_tables(out)
-
-
-def one_cell_tables(lines: list[str]) -> list[str]:
-    """Tables written one cell per line, each cell followed by a line holding only "|" (an empty
-    cell is a "|" line alone), rows apart by an empty line: each row becomes one tab-separated
-    line on its first line; the row's other lines are left empty, so line numbers still hold."""
-    out = list(lines)
-    i = 0
-    while i < len(lines):
-        j = i
-        while j < len(lines) and lines[j].strip():
-            j += 1
-        # the title and unit lines above the cells may follow without a blank line
-        i = next((k for k in range(i, j - 1) if _PIPE_ONLY.match(lines[k + 1])
-                  and not _PIPE_ONLY.match(lines[k])), i)
-        block = lines[i:j]
-        bars = sum(1 for line in block if _PIPE_ONLY.match(line))
-        if len(block) >= 4 and bars * 2 >= len(block) and _PIPE_ONLY.match(block[-1]):
-            fields: list[str] = []
-            cell: str | None = None
-            for line in block:
-                if _PIPE_ONLY.match(line):
-                    fields.append(cell.strip() if cell is not None else "")
-                    cell = None
-                else:
-                    cell = line if cell is None else cell + line  # a cell wrapped over lines
-            rows = _rows_of_cells(fields)
-            if rows:
-                # one row per line where the first field of each row was; the rest left empty
-                lines_out = [""] * (j - i)
-                starts = _row_starts(block, [len(r) for r in rows])
-                for row, start in zip(rows, starts):
-                    lines_out[start] = "\t".join(row)
-                out[i:j] = lines_out
-            elif len(fields) >= 2:
-                out[i:j] = ["\t".join(fields)] + [""] * (j - i - 1)
-        i = j + 1
-    return out
-
-
-def _rows_of_cells(fields: list[str]) -> list[list[str]] | None:
-    """Cells of a whole table with no blank line between its rows: the rows, when one width fits
-    every row — the header fills the fields before the first row that holds a number, and each
-    row below starts with its label and holds numbers only after it."""
-    first = next((k for k, f in enumerate(fields) if _NUMBERISH.match(f)), None)
-    if first is None or first < 3:
-        return None
-    width = first - 1  # the header, then the label of the first row
-    if width < 2 or len(fields) % width or len(fields) // width < 3:
-        return None
-    rows = [fields[k:k + width] for k in range(0, len(fields), width)]
-    for row in rows[1:]:
-        if _NUMBERISH.match(row[0]) or not all(_NUMBERISH.match(c) or not c for c in row[1:]):
-            return None
-    return rows
-
-
-def _row_starts(block: list[str], widths: list[int]) -> list[int]:
-    """Index in the block of the first line of each row (a cell line, then its "|" line)."""
-    starts, k, cells = [], 0, 0
-    for index, line in enumerate(block):
-        if cells == 0 and len(starts) == k:
-            starts.append(index)
-        if _PIPE_ONLY.match(line):
-            cells += 1
-            if cells == widths[k]:
-                k, cells = k + 1, 0
-                if k == len(widths):
-                    break
-    return starts
-
-
 # mirror sites annotate characters with their pinyin: "政務(wù)服務(wù)中心", "保養(yǎng)費"; a tone mark
 # makes it pinyin, not an abbreviation in brackets
 _TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
@@ -258,7 +170,7 @@ def finish_lines(lines: list[str], encoding: str) -> list[str]:
         # the parsers read the documents' simplified vocabulary (部门预算, 合计, 基本支出);
         # converting line by line keeps every line where it was, so line numbers still cite
         lines = _simplified("\n".join(lines)).split("\n")
-    return pipe_tables(lines)
+    return table_lines(lines)
 
 
 def _check_size(path: Path) -> None:

@@ -23,8 +23,10 @@ _FIGURE = re.compile(
     rf"(?<![\d.第])(?P<num>{_NUM})\s*(?:(?P<money>亿元|万元|千元|元|万(?![\u4e00-\u9fff\d]))(?P<threshold>以上|以下|以内)?"
     rf"|(?P<pct>%)"
     rf"|(?P<measure>{'|'.join(WORDS['measures'])}))"
-    # Chinese numerals only before 个项目: "岗位一个项目" is a count, "一是" or "一般" are not
-    rf"|(?P<cn>[{CN_NUM}]+)(?P<cn_measure>个)(?=项目)"
+    # Chinese numerals before a measure word ("两辆", "共七个项目", "十二名"), never an ordinal
+    # (第一个), a set phrase (一个一个, 一人一档) or a numeral run of a year (二〇二四)
+    rf"|(?<![第\d{CN_NUM}〇零百千万])(?P<cn>[{CN_NUM}零百千]+)(?P<cn_measure>{'|'.join(WORDS['cn_measures'])})"
+    rf"(?![{CN_NUM}〇零百千])"
 )
 _STEADY = re.compile(r"保持一致|保持不变|持平")
 # clause boundaries: the subject of a figure never reaches back over these
@@ -51,6 +53,7 @@ class Figure:
     tail: str = ""  # words after a count's measure word ("项目作为部门重点绩效目标项目")
     direction: Direction | None = None
     base: str = ""  # what a share is of ("占基本支出预算 81.45%")
+    spelled: bool = False  # a count in Chinese numerals: named by its own noun or not at all
 
 
 def figures(sentence: str) -> list[Figure]:
@@ -66,7 +69,9 @@ def figures(sentence: str) -> list[Figure]:
         text = m.group().strip()
         if m.group("cn"):
             value = chinese_number(m.group("cn"))
-            out.append(Figure("count", value, "个", text, m.start(), head, tail(sentence, m.end())))
+            if value is not None:
+                out.append(Figure("count", value, m.group("cn_measure"), text, m.start(), head,
+                                  tail(sentence, m.end()), spelled=True))
             continue
         value = float(m.group("num").replace(",", ""))
         verb = _last_change_verb(head)
@@ -117,13 +122,14 @@ def _direction(verb: str) -> Direction:
     return "增加" if verb in _UP else "减少"
 
 
-def chinese_number(text: str) -> float:
-    """Value of a small Chinese numeral: "一" → 1, "两" → 2, "十二" → 12, "二十" → 20."""
-    digits = {c: i for i, c in enumerate("零一二三四五六七八九")} | {"两": 2}
-    if "十" not in text:
-        return float(digits[text[-1]])
-    tens, _, ones = text.partition("十")
-    return float(digits.get(tens, 1) * 10 + digits.get(ones, 0))
+def chinese_number(text: str) -> float | None:
+    """Value of a Chinese numeral ("两" → 2, "十二" → 12, "一百零五" → 105); None if it is none."""
+    import cn2an  # loaded only where a Chinese numeral is counted
+
+    try:
+        return float(cn2an.cn2an(text.replace("两", "二"), "strict"))
+    except ValueError:
+        return None
 
 
 def tail(sentence: str, end: int) -> str:

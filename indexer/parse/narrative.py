@@ -69,10 +69,15 @@ def extract_facts(doc_id: str, lines: list[str], sections: list[Section]) -> lis
                     # figure just stated
                     subject = last_amount + ("完成预算" if fig.kind == "share" else family.group("f"))
                     of_plan = True
+                # an amount in brackets ("收入4352.47万元（其中一般公共预算4352.47万元…）") breaks down
+                # the one before them, which stays the amount a following "占…%" is of
+                bracketed = fig.kind == "amount" and _in_brackets(sentence, fig.start)
                 detail = scope is not None and fig.start >= scope.end()
                 if detail and subject:
                     name = clean(scope.group("scope"), orgs)
                     subject = name + (subject[len(name):].lstrip("中里内") if subject.startswith(name) else subject)
+                if not subject and fig.spelled:
+                    continue  # "一个机关党支部本级预算": no noun of its own, no borrowed one
                 if not subject:
                     # "占 75.61%" → the amount it follows; "增长 16.94%" → the change it follows
                     if fig.kind == "share":
@@ -85,7 +90,7 @@ def extract_facts(doc_id: str, lines: list[str], sections: list[Section]) -> lis
                         subject = last_any
                 if not subject:
                     continue
-                if fig.kind == "amount" and not of_plan:
+                if fig.kind == "amount" and not of_plan and not bracketed:
                     last_amount = subject
                     if breakdown > fig.start and not headline:
                         headline = subject
@@ -109,6 +114,12 @@ def extract_facts(doc_id: str, lines: list[str], sections: list[Section]) -> lis
                 )
                 facts.setdefault(fact.fact_id, fact)
     return list(facts.values())
+
+
+def _in_brackets(sentence: str, at: int) -> bool:
+    """Inside an open bracket at offset `at`."""
+    before = sentence[:at]
+    return before.count("(") + before.count("（") > before.count(")") + before.count("）")
 
 
 def _sentences(text: str) -> list[tuple[int, str]]:

@@ -17,6 +17,12 @@ _TRAILING = tuple(WORDS["trailing"])
 _BARE = tuple(WORDS["bare"])
 # verbs after which the previous clause names what a "涉及预算拨款" figure belongs to
 _LEAD_VERBS = tuple(WORDS["lead_verbs"])
+# budgets named by 预算: the word is part of the name, not filler ("一般公共预算 4352.47 万元")
+_BUDGET_NAMES = tuple(WORDS["budget_names"])
+# words that, alone before a count, name nothing: the noun after it does
+_NOT_SUBJECTS = ("", *WORDS["not_subjects"])
+# when a figure is named only as the plan (年初预算数), a label before a colon names what of
+_PLAN_WORDS = tuple(WORDS["plan_words"])
 
 
 def subject(fig: Figure, sentence: str, orgs: list[str]) -> str:
@@ -30,10 +36,20 @@ def subject(fig: Figure, sentence: str, orgs: list[str]) -> str:
         lead = re.match(r"[\u4e00-\u9fff]+", noun)
         if lead:
             return clean(lead.group(), orgs)
+    if fig.kind == "count" and clean(fig.head, orgs) in _NOT_SUBJECTS:
+        # "由于14名新招聘教师入职手续未办齐": the counted noun follows the measure word
+        noun = re.match(r"[\u4e00-\u9fff]+", squeeze(fig.tail))
+        if noun:
+            return clean(noun.group(), orgs)
     head = fig.head
     if fig.kind in ("change_amount", "change_percent"):
         head = COMPARISON.sub("", head)  # "比 2024 年支出预算增加": the comparison is no subject
     subject = clean(head, orgs)
+    if subject in _PLAN_WORDS and fig.kind == "amount":
+        # "(一)收入预算:2023年年初预算数1643.29万元": the label before the colon names it
+        label = re.match(r"^\s*(?:[(（][一二三四五六七八九十]+[)）])?([^,，:：;；。]{2,12})[:：]", sentence)
+        if label and (named := clean(label.group(1), orgs)):
+            return named if named not in _BARE else squeeze(label.group(1))
     if subject.startswith("涉及"):
         # "对项目支出全面实施绩效目标管理,涉及预算拨款 70.68 万元": the previous clause says for what
         subject = _previous_object(sentence, fig.start) + subject
@@ -62,10 +78,11 @@ def clean(head: str, orgs: list[str]) -> str:
         s = s.replace(org, "")
     # "区本级一般公共预算安排“三公”经费": the level of government and what funds it are no subject
     s = re.sub(r"^\S*?本级", "", s)
-    s = re.sub(r"^\S*?安排(?=[\u4e00-\u9fff“])", "", s)
+    s = re.sub(r"^\S*?安排的?(?=[\u4e00-\u9fff“])", "", s)
     if "是" in s:  # "一是公务用车购置费", "(其他用车主要是巡逻车": the subject follows 是
         s = s.rsplit("是", 1)[1]
     s = _ENUM.sub("", s).lstrip("(（")
+    stem = s
     changed = True
     while changed and s:
         before = s
@@ -75,9 +92,11 @@ def clean(head: str, orgs: list[str]) -> str:
         for word in _TRAILING:
             if s.endswith(word):
                 s = s[: -len(word)]
+        if s.endswith("共") and not s.endswith("公共"):  # "…独立核算单位共 1 个"
+            s = s[:-1]
         # "…经费支出预算" → "…经费": 支出 and 预算 are filler after a named fee, but a term in
         # "基本支出", "一般公共预算收支预算" (the table's own wording)
-        if s.endswith("预算") and not s.endswith("收支预算") and len(s) > 2:
+        if s.endswith("预算") and not s.endswith(_BUDGET_NAMES) and len(s) > 2:
             s = s[:-2]
         if s.endswith("支出") and s[:-2].endswith("费"):
             s = s[:-2]
@@ -89,4 +108,6 @@ def clean(head: str, orgs: list[str]) -> str:
         changed = s != before
     # "收入预算总计" is the 2020 template's wording of 收入总计
     s = re.sub(r"(收入|支出)预算(总计|合计)", r"\1\2", s).strip("()（）")
-    return "" if s in _BARE else s
+    if s in _BARE:  # "收入预算 3814.61 万元": the budget's own total is the subject
+        return stem if stem in (s + "预算", s + "决算") else ""
+    return s

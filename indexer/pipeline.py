@@ -31,7 +31,7 @@ from indexer.read.load import (
     read_document,
 )
 from indexer.parse.metadata import read_metadata
-from indexer.parse.narrative import extract_facts
+from indexer.parse.narrative import extract_facts, quotes_as_written
 from indexer.parse.pages import without_page_artefacts
 from indexer.records import Document, ParsedDocument
 from indexer.parse.sections import parse_sections, table_text_sections
@@ -110,6 +110,8 @@ def parse_source(source: SourceText, department: str | None = None,
     warnings += partial_document(meta.kind, tables)
     sections = parse_sections(doc_id, lines)
     facts = extract_facts(doc_id, lines, sections)
+    if source.written is not None:
+        quotes_as_written(facts, lines, source.written)
     sections += table_text_sections(doc_id, lines, spans)  # after the facts: table text is no narrative
     parsed = ParsedDocument(
         document=document, sections=sections, tables=tables, indicators=indicators,

@@ -79,10 +79,12 @@ def test_changes_after_a_comparison_take_the_amount_before_them(tmp_path):
     assert find(facts, "change_percent", "“三公”经费决算支出数") == [(5.2, "%")]
 
 
-def test_traditional_text_is_read_in_simplified_words(tmp_path):
-    facts = facts_of(tmp_path, "鶴溪市水務局2018年用一般公共預算財政撥款數開支的“三公”經費支出合計24.75萬元。"
-                               "其中：公務接待費支出16.55萬元。\n", "trad.txt")
-    assert find(facts, "amount", "公务接待费") == [(16.55, "万元")]
+def test_traditional_text_is_read_in_simplified_words_and_quoted_as_written(tmp_path):
+    facts = facts_of(tmp_path, "鶴溪市水務局2018年用一般公共預算財政撥款數開支的出國(境)經費、公務接待費"
+                               "(簡稱“三公”經費)支出合計24.75萬元。其中：公務接待費支出16.55萬元。\n", "trad.txt")
+    assert find(facts, "amount", "“三公”经费") == [(24.75, "万元")]
+    [reception] = [f for f in facts if f.subject == "公务接待费"]
+    assert (reception.value, reception.quote) == (16.55, "其中:公務接待費支出16.55萬元。")
 
 
 def test_a_sites_banner_stays_out_of_the_articles_sentences(tmp_path):

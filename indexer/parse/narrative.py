@@ -116,6 +116,24 @@ def extract_facts(doc_id: str, lines: list[str], sections: list[Section]) -> lis
     return list(facts.values())
 
 
+def quotes_as_written(facts: list[NarrativeFact], lines: list[str], written: list[str]) -> None:
+    """Give each fact its quote in the characters the document was written in (traditional),
+    where the parsers read it converted; a line whose length the conversion changed keeps the
+    converted quote."""
+    for fact in facts:
+        read = shown = ""
+        for k in range(fact.line - 1, min(fact.line + 40, len(lines), len(written))):
+            a = clean_line(lines[k])
+            b = clean_line(written[k]) if a else ""
+            if len(a) != len(b):
+                break
+            read, shown = read + a, shown + b
+            if fact.quote in read:
+                at = read.index(fact.quote)
+                fact.quote = shown[at:at + len(fact.quote)]
+                break
+
+
 def _in_brackets(sentence: str, at: int) -> bool:
     """Inside an open bracket at offset `at`."""
     before = sentence[:at]

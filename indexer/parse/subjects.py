@@ -82,6 +82,8 @@ def clean(head: str, orgs: list[str]) -> str:
     if "是" in s:  # "一是公务用车购置费", "(其他用车主要是巡逻车": the subject follows 是
         s = s.rsplit("是", 1)[1]
     s = _ENUM.sub("", s).lstrip("(（")
+    # "…公务接待费(以下简称“三公”经费)支出合计": the short name the sentence gives is the subject
+    s = re.sub(r"^.*[(（](?:以下)?简称([^)）]+)[)）]", r"\1", s)
     stem = s
     changed = True
     while changed and s:
@@ -100,6 +102,8 @@ def clean(head: str, orgs: list[str]) -> str:
             s = s[:-2]
         if s.endswith("支出") and s[:-2].endswith("费"):
             s = s[:-2]
+        if s.endswith(("支出合计", "支出总计")) and s[:-4].endswith("费"):  # "“三公”经费支出合计"
+            s = s[:-4]
         if s.endswith("决算") and len(s) > 4:  # "…经费支出决算": the figure is the 决算 itself
             s = s[:-2]
         for tail in ("财政拨款支出", "财政拨款"):  # "“三公”经费财政拨款(支出)"

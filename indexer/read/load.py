@@ -59,6 +59,9 @@ class SourceText:
     lines: list[str]  # lines[i] is line i + 1
     pages: list[int] | None = None  # pages[i] is the page of lines[i] (PDFs only)
     page_count: int | None = None
+    # the lines in the characters they were written in, where the parsers read them converted
+    # (traditional → simplified): a quote is shown as written
+    written: list[str] | None = None
 
 
 def file_sha256(path: Path) -> str:
@@ -165,12 +168,25 @@ def without_pinyin(line: str) -> str:
 
 def finish_lines(lines: list[str], encoding: str) -> list[str]:
     """Lines the parsers read: simplified characters, pipe tables as tab lines; same count."""
+    return finish(lines, encoding)[0]
+
+
+def finish(lines: list[str], encoding: str) -> tuple[list[str], list[str] | None]:
+    """The lines the parsers read (see `finish_lines`) and, when their characters were
+    converted, the lines as written (pinyin annotations dropped)."""
     lines = [without_pinyin(line) for line in lines]
+    written = None
     if encoding in _TRADITIONAL or looks_traditional(lines):
         # the parsers read the documents' simplified vocabulary (部门预算, 合计, 基本支出);
         # converting line by line keeps every line where it was, so line numbers still cite
+        written = lines
         lines = _simplified("\n".join(lines)).split("\n")
-    return table_lines(lines)
+    return table_lines(lines), written
+
+
+def _source(path: Path, data: bytes, encoding: str, lines: list[str]) -> SourceText:
+    read, written = finish(lines, encoding)
+    return SourceText(path, hashlib.sha256(data).hexdigest(), encoding, read, written=written)
 
 
 def _check_size(path: Path) -> None:
@@ -232,7 +248,7 @@ def read_document(path: Path) -> SourceText:
             raise UnreadableFile(str(error)) from None
     if not any(line.strip() for line in lines):
         raise UnreadableFile("the file has no text (only whitespace)")
-    return SourceText(path, hashlib.sha256(data).hexdigest(), encoding, finish_lines(lines, encoding))
+    return _source(path, data, encoding, lines)
 
 
 def read_source(path: Path) -> SourceText:
@@ -248,4 +264,4 @@ def read_source(path: Path) -> SourceText:
     if not text.strip():
         raise UnreadableFile("the file has no text (only whitespace)")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return SourceText(path, hashlib.sha256(data).hexdigest(), encoding, finish_lines(lines, encoding))
+    return _source(path, data, encoding, lines)

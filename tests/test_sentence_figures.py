@@ -95,3 +95,12 @@ def test_a_sites_banner_stays_out_of_the_articles_sentences(tmp_path):
     assert find(facts, "amount", "故城今年文保") == [(58.0, "万元")]
     assert find(facts, "amount", "收入预算") == [(2023.79, "万元")]
     assert not [f for f in facts if "机票" in f.subject]
+
+
+def test_an_excerpt_cut_mid_sentence_keeps_its_page_number_out_and_its_figures_as_details(tmp_path):
+    facts = facts_of(tmp_path, "7\n19816.81 元，项目支出 0元。主要用于人员经费保障。\n"
+                               "2. 项目支出 469500 元，占一般公共预算支出的 19.62%。\n", "excerpt_2024.txt")
+    cut = [f for f in facts if f.line == 2]
+    assert [(f.subject, f.value, f.text, f.role) for f in cut] == [("项目支出", 0.0, "0元", "detail")]
+    assert [(f.value, f.role) for f in facts if f.subject == "项目支出" and f.kind == "amount"
+            and f.line == 3] == [(46.95, "headline")]

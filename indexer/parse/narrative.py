@@ -52,6 +52,9 @@ def extract_facts(doc_id: str, lines: list[str], sections: list[Section]) -> lis
             quote = sentence.strip()
             line = _line_of(lines, section, start, quote)
             last_any = ""
+            # an excerpt that opens mid-sentence ("19816.81 元，项目支出 0 元。"): what these
+            # figures belong to was cut off with the page before, so none is a headline
+            cut = section is sections[0] and start == 0 and bool(re.match(r"\s*\d", quote))
             scope = _SCOPE.search(sentence)
             if headline and closed:
                 # a sentence after a breakdown ("…，其中：A；B。与上年相比减少 4.2 万元") speaks of
@@ -110,7 +113,7 @@ def extract_facts(doc_id: str, lines: list[str], sections: list[Section]) -> lis
                     direction=fig.direction,
                     quote=quote,
                     line=line,
-                    role="detail" if detail else "headline",
+                    role="detail" if detail or cut else "headline",
                 )
                 facts.setdefault(fact.fact_id, fact)
     return list(facts.values())

@@ -13,6 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from indexer.read.cells import table_lines
+from indexer.text import unify_radicals
 
 TEXT_SUFFIXES = {".txt", ".md", ".text"}
 PDF_SUFFIXES = {".pdf"}
@@ -174,7 +175,7 @@ def finish_lines(lines: list[str], encoding: str) -> list[str]:
 def finish(lines: list[str], encoding: str) -> tuple[list[str], list[str] | None]:
     """The lines the parsers read (see `finish_lines`) and, when their characters were
     converted, the lines as written (pinyin annotations dropped)."""
-    lines = [without_pinyin(line) for line in lines]
+    lines = [unify_radicals(without_pinyin(line)) for line in lines]
     written = None
     if encoding in _TRADITIONAL or looks_traditional(lines):
         # the parsers read the documents' simplified vocabulary (部门预算, 合计, 基本支出);

@@ -22,7 +22,7 @@ import pypdf
 from pypdf.errors import PdfReadError
 
 from indexer.read.load import SourceText, UnreadableFile
-from indexer.text import normalise, parse_number, squeeze
+from indexer.text import normalise, parse_number, squeeze, unify_radicals
 
 MAX_PAGES = 500
 _TEXT_MIN_CHARS = 10  # fewer characters than this on every page: images only, no text layer
@@ -104,6 +104,7 @@ def read_pdf(path: Path, max_pages: int = MAX_PAGES) -> SourceText:
     if text_pages == 0:
         raise ScannedPDF(path, f"no text layer on any of its {len(reader.pages)} pages "
                                "(scanned images?): it needs OCR before it can be indexed")
+    lines = [unify_radicals(line) for line in lines]
     return SourceText(path, hashlib.sha256(data).hexdigest(), "pdf", lines, pages=pages,
                       page_count=len(reader.pages))
 
@@ -117,6 +118,7 @@ def _open(path: Path, data: bytes, max_pages: int) -> pypdf.PdfReader:
     if b"%%EOF" not in data[-2048:]:
         raise UnreadablePDF(path, "truncated or corrupt PDF (no end-of-file marker)")
     logging.getLogger("pypdf").setLevel(logging.ERROR)  # recoverable-damage chatter
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # fonts without a FontBBox (Chromium's)
     try:
         reader = pypdf.PdfReader(path, strict=False)
         if reader.is_encrypted and not reader.decrypt(""):

@@ -229,12 +229,16 @@ def _grid(block: list[str]) -> tuple[list[list[str]], int]:
     return rows, _header_count(rows)
 
 
-def html_of_text_document(text_path: Path, page: str = "A4 landscape", table_font: str = "7pt") -> str:
-    """A text export as an HTML page: headings, paragraphs, ruled tables with merged headers."""
+def html_of_text_document(text_path: Path, page: str = "A4 landscape", table_font: str = "7pt",
+                          fit: bool = False) -> str:
+    """A text export as an HTML page: headings, paragraphs, ruled tables with merged headers;
+    `fit`: every table as wide as the page, its cells wrapping (long codes and amounts too)."""
     lines = text_path.read_text(encoding="utf-8").replace("\r\n", "\n").split("\n")
+    width = " width:100%;" if fit else ""
+    wrap = " word-break:break-all;" if fit else ""
     out = ['<html><head><meta charset="utf-8"><title>' + escape(text_path.stem) + "</title>"
-           f"<style>@page{{size:{page};margin:2cm}} body{{font-size:10pt}} table{{border-collapse:collapse;font-size:{table_font}}}"
-           " td,th{border:1px solid black;padding:1px}</style></head><body>"]
+           f"<style>@page{{size:{page};margin:2cm}} body{{font-size:10pt}} table{{border-collapse:collapse;{width}font-size:{table_font}}}"
+           f" td,th{{border:1px solid black;padding:1px;{wrap}}}</style></head><body>"]
     for kind, block in _blocks(lines):
         if kind == "text":
             line = block[0].strip()
@@ -243,7 +247,7 @@ def html_of_text_document(text_path: Path, page: str = "A4 landscape", table_fon
             continue
         rows, n_header = _grid(block)
         spans = _header_spans(rows, n_header)
-        out.append('<table border="1" cellspacing="0">')
+        out.append('<table border="1" cellspacing="0"' + (' width="100%"' if fit else "") + ">")
         for r, row in enumerate(rows):
             tag, cells, skip = ("th" if r < n_header else "td"), [], 0
             for c, cell in enumerate(row):

@@ -27,10 +27,12 @@ from indexer.text import normalise, parse_number, squeeze, unify_radicals
 MAX_PAGES = 500
 _TEXT_MIN_CHARS = 10  # fewer characters than this on every page: images only, no text layer
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef（）“”、，。：；]")
+_PART_NUMBER = re.compile(r"^[\d,]+\.?$")
 _NUMERIC_CELL = re.compile(r"^[-−]?[\d,]*\.?\d+%?$")
 _ROW_START = re.compile(r"^([(（]?[一二三四五六七八九十]+[)）、]|\d+[.、．]|\d{3,}$|其中)")
 _FOOTER = re.compile(r"^[-—–]?\s*\d{1,4}\s*[-—–]?$|^第\s*\d+\s*页")
 _EDGE_MARGIN = 60  # points: text this close to the page edge is a running header or footer
+_SNAP = 1.0  # points (pdfplumber's default, 3, merges a narrow empty column's two borders)
 
 
 class UnreadablePDF(UnreadableFile):
@@ -239,7 +241,10 @@ def _ruled_tables(plumbed) -> list:
     if not (plumbed.lines or plumbed.rects):
         return []  # no drawn lines: no ruled table, and find_tables is the slow part
     found = []
-    for table in plumbed.find_tables({"explicit_horizontal_lines": _open_ends(plumbed)}):
+    # snapping only lines closer than a border's width: Chromium draws each border as a thin
+    # filled box, and an empty column it sets narrow would otherwise vanish into its neighbour
+    for table in plumbed.find_tables({"explicit_horizontal_lines": _open_ends(plumbed),
+                                      "snap_tolerance": _SNAP}):
         rows = table.rows
         if rows and max(len(r.cells) for r in rows) >= 2:
             found.append(table)
@@ -341,7 +346,9 @@ def join_wrapped(parts: list[str]) -> str:
     out = parts[0]
     for part in parts[1:]:
         cjk = _CJK.match(out[-1]) or _CJK.match(part[0])
-        out += part if cjk or (out[-1].isdigit() and part[0] in ".%") else " " + part
+        # a number wraps where a narrow cell ends ("123" / "45专项经费"): no space inside it
+        digits = out[-1].isdigit() and (part[0].isdigit() or part[0] in ".%")
+        out += part if cjk or digits else " " + part
     return out
 
 
@@ -374,10 +381,12 @@ def _join_continuation(rows: list[list[str]], previous: _Continuation, done: lis
         rows = rows[1:]
     # a cut header row is told from the next header row only when it stood alone
     widths = [b - a for a, b in zip(previous.columns, previous.columns[1:])]
-    decimals = _usual_decimals([_line(i, done, out).split("\t") for i in previous.line_indexes[:-1]],
-                               len(previous.last_cells))
+    # the columns' usual shapes, from the rows on both sides of the break
+    earlier = [_line(i, done, out).split("\t") for i in previous.line_indexes[:-1]] + rows[1:]
+    decimals = _usual_decimals(earlier, len(previous.last_cells))
+    codes = _usual_digits(earlier, len(previous.last_cells))
     if rows and ((previous.has_data or previous.rows == 1)
-                 and _is_stub(rows[0], previous.last_cells, widths, decimals)
+                 and _is_stub(rows[0], previous.last_cells, widths, decimals, codes)
                  or not previous.has_data and _is_header_stub(rows[0], previous.last_cells)):
         merged = [join_wrapped([a, b]) for a, b in zip(previous.last_cells, rows[0])]
         _set_line(previous.last_index, "\t".join(merged), done, out)
@@ -391,17 +400,29 @@ def _text_width(text: str) -> float:
     return sum(1.0 if _CJK.match(ch) else 0.55 for ch in text)
 
 
-def _cut_code(first: str, rest: str) -> bool:
-    """A long code (项目编码, 21 digits) the page break cut in two: digits only on both sides,
-    too long together for an amount."""
+def _cut_code(first: str, rest: str, usual: int | None = None) -> bool:
+    """A code the page break cut in two: digits only on both sides, and together a long code
+    (项目编码, 21 digits: too long for an amount) or as long as the column's codes ("30" / "2")."""
     first, rest = squeeze(first), squeeze(rest)
-    return first.isdigit() and rest.isdigit() and len(first) >= 6 and len(first + rest) >= 15
+    if not (first.isdigit() and rest.isdigit()):
+        return False
+    return len(first) >= 6 and len(first + rest) >= 15 or usual is not None and len(first) < usual == len(first + rest)
+
+
+def _usual_digits(rows: list[list[str]], width: int) -> list[int | None]:
+    """Per column, the length most of its codes (cells of digits only) have (None: no codes)."""
+    usual: list[int | None] = []
+    for k in range(width):
+        counts = Counter(len(squeeze(row[k])) for row in rows if k < len(row) and squeeze(row[k]).isdigit())
+        usual.append(counts.most_common(1)[0][0] if counts and counts.most_common(1)[0][1] >= 3 else None)
+    return usual
 
 
 def _cut_amount(first: str, rest: str, usual: int | None) -> bool:
     """An amount the page break cut after some of its decimals ("174.8" / "6"): short of the
     decimals the column's amounts have, and exactly those once joined."""
-    if usual is None or not rest.isdigit() or parse_number(first) is None or "." not in first:
+    if usual is None or not rest.isdigit() or "." not in first or (
+            parse_number(first) is None and not _PART_NUMBER.match(first)):
         return False
     return len(first.partition(".")[2]) < usual == len((first + rest).partition(".")[2])
 
@@ -420,7 +441,7 @@ def _is_header_stub(row: list[str], last: list[str]) -> bool:
 
 
 def _is_stub(row: list[str], last: list[str], widths: list[float] | None = None,
-             decimals: list[int | None] | None = None) -> bool:
+             decimals: list[int | None] | None = None, codes: list[int | None] | None = None) -> bool:
     """The rest of a row the page break cut: its text continues cells of the last row.
 
     A stub fills fewer columns than the last row, and only columns where the last row has
@@ -438,9 +459,11 @@ def _is_stub(row: list[str], last: list[str], widths: list[float] | None = None,
         widths = [1.0] * len(last)
     height = [_text_width(c) / w for c, w in zip(last, widths)]
     # amounts are short and never cut: the tallest text cell sets the row's height
-    tallest = max((h for h, c in zip(height, last) if parse_number(c) is None), default=0.0)
+    tallest = max((h for h, c in zip(height, last) if parse_number(c) is None
+                   and not _PART_NUMBER.match(c)), default=0.0)  # "2." is an amount cut short
     for k in filled:
-        if _cut_code(last[k], row[k]) or decimals and _cut_amount(last[k], row[k], decimals[k]):
+        if _cut_code(last[k], row[k], codes[k] if codes else None) or decimals and _cut_amount(
+                last[k], row[k], decimals[k]):
             continue
         number = parse_number(row[k]) is not None
         if number and last[k]:

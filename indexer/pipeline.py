@@ -106,7 +106,8 @@ def parse_source(source: SourceText, department: str | None = None,
     tables = sorted(tables + indicator_tables, key=lambda t: t.line_start)
     for table in tables:
         table.kind = table_kind(table.title)
-    warnings += table_warnings + indicator_warnings + missing_tables(listed, tables)
+    # an excerpt without any of its tables says so once (above), not once per table
+    warnings += table_warnings + indicator_warnings + (missing_tables(listed, tables) if spans else [])
     warnings += partial_document(meta.kind, tables)
     sections = parse_sections(doc_id, lines)
     facts = extract_facts(doc_id, lines, sections)

@@ -132,3 +132,21 @@ def test_a_truncated_document_is_indexed_with_a_warning(tmp_path):
     doc = parse_source(read_document(path))
     assert (doc.document.department, doc.document.year) == ("青原县审计局", 2020)
     assert any("目录列出 3 张表" in w for w in doc.warnings)
+
+
+def test_the_tables_a_contents_list_names_without_an_attachment_line(tmp_path):
+    path = tmp_path / "excerpt.txt"
+    path.write_text("柞溪县审计局2020年部门决算\n目 录\n第一部分 部门概况\n第二部分 2020 年部门决算表\n"
+                    "一、收入支出决算总表\n二、收入决算总表\n三、支出决算总表\n四、《财政拨款收入支出决算总表》\n"
+                    "第三部分 2020年部门决算情况说明\n第一部分 部门概况\n柞溪县审计局是主管全县审计工作的县政府工作部门。\n",
+                    encoding="utf-8")
+    doc = parse_source(read_document(path))
+    assert doc.document.listed_tables == ["收入支出决算总表", "收入决算总表", "支出决算总表", "财政拨款收入支出决算总表"]
+    assert "只有部分内容：目录列出 4 张表，正文中一张也没有（文档可能被截断）" in doc.warnings
+    assert not any(w.startswith("目录列出但正文中未找到的表") for w in doc.warnings)
+
+
+def test_a_readme_listing_documents_by_year_is_no_budget(tmp_path):
+    with pytest.raises(NotABudgetDocument, match="states no amounts"):
+        meta("# 五份部门预算公开\n| 文件 | 部门 | 年度 |\n|---|---|---|\n| a.txt | 某局 | 2023 |\n"
+             "| b.txt | 某办 | 2025 |\n每份部门预算含收支总表、支出预算表。\n")

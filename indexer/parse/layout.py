@@ -198,6 +198,23 @@ def listed_tables(lines: list[str]) -> list[str]:
         if len(listed) >= 3:
             return listed
         listed = []
-    return [
-        number for number in dict.fromkeys(number_label(line) for line in lines[begin:]) if number
-    ]
+    numbered = [number for number in dict.fromkeys(number_label(line) for line in lines[begin:]) if number]
+    return numbered or contents_tables(lines)
+
+
+def contents_tables(lines: list[str], limit: int = 200) -> list[str]:
+    """The tables a 目录 lists without an 附件 line: three or more enumerated entries in a row,
+    each naming a table ("一、《收支预算总表》", "九、国有资本经营预算财政拨款支出决算表")."""
+    run: list[str] = []
+    for line in lines[:limit]:
+        item = squeeze(normalise(line).lstrip("#").strip()).lstrip("-*")
+        if not item:
+            continue
+        title = clean_title(item).strip("《》")
+        if _ENUM.match(item) and title.endswith("表"):
+            run.append(title)
+            continue
+        if len(run) >= 3:
+            return run
+        run = []
+    return run if len(run) >= 3 else []

@@ -50,7 +50,8 @@ _FILE_NOISE = re.compile(r"20\d\d年?度?|(?:部门|单位)?(?:预算|决算)(?:
                          r"|情况说明|公开|附件|[_\-—\s.·()（）\d]+")
 _AMOUNT = re.compile(r"\d[\d,]*(?:\.\d+)?\s*(?:亿元|万元|千元|元|万)")
 _COUNT = re.compile(r"\d+\s*(?:人|辆|台|个|家|项|名|张|套|所|处|次)")
-_TABLE_NUMBER = re.compile(r"\t\s*-?\d[\d,]*(?:\.\d+)?\s*(?:\t|$)")
+_TABLE_NUMBER = re.compile(r"\t\s*(-?\d[\d,]*(?:\.\d+)?)\s*(?=\t|$)")
+_YEAR_CELL = re.compile(r"^(?:19|20)\d\d$")
 
 
 @dataclass(frozen=True)
@@ -245,8 +246,10 @@ def document_title(lines: list[str], department: str, year: int, kind: str = "�
 
 
 def has_figures(lines: list[str]) -> bool:
-    """Amounts with a money unit in the text, or table rows holding numbers."""
-    return any(_AMOUNT.search(normalise(line)) or _TABLE_NUMBER.search(line) for line in lines)
+    """Amounts with a money unit in the text, or table rows holding numbers (a year in a
+    table, "| 2023 |" in a list of documents, is no figure)."""
+    return any(_AMOUNT.search(normalise(line)) or any(
+        not _YEAR_CELL.match(m.group(1)) for m in _TABLE_NUMBER.finditer(line)) for line in lines)
 
 
 def has_counts(lines: list[str]) -> bool:

@@ -127,6 +127,41 @@ def index(
 
 
 @app.command()
+def rename(
+    doc: Annotated[str, typer.Argument(help="the document: id, id prefix, file name or department")],
+    department: Annotated[str | None, typer.Option("--department", help="its department (or 市本级 …)")] = None,
+    year: Annotated[int | None, typer.Option("--year", help="its budget year")] = None,
+    store_dir: StoreOption = None,
+) -> None:
+    """Name a stored document's department and/or year (for a document that did not say, or said
+    it wrongly); every process answering from the store sees the new name at once."""
+    if department is None and year is None:
+        errors.print("[red]error:[/red] give --department or --year (or both)")
+        raise typer.Exit(2)
+    if year is not None and not 1990 <= year <= 2100:
+        errors.print(f"[red]error:[/red] --year {year} is not a budget year")
+        raise typer.Exit(2)
+    from indexer.pipeline import Indexer
+    from indexer.rename import rename_document
+    from indexer.search.vectors import LazyEmbeddings, VectorIndex, chroma_client
+
+    settings = settings_for(store_dir)
+    _writable_or_exit(settings)
+    conn = open_store(settings, writable=True)
+    document = _document(conn, doc)
+    embedder = LazyEmbeddings(settings.embedding_model, settings.embedding_batch_size)
+    indexer = Indexer(conn, VectorIndex(chroma_client(settings), settings.collection, embedder),
+                      settings.keywords)
+    try:
+        renamed = rename_document(indexer, document.doc_id, department, year)
+    except StoreWriteError as error:
+        typer.echo(f"error     {error}; the store stays readable", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"renamed   {shown(document.file_name)}: {document.department} {document.year}"
+               f" → {renamed.department} {renamed.year}")
+
+
+@app.command()
 def docs(store_dir: StoreOption = None) -> None:
     """List the indexed documents."""
     conn = open_store(settings_for(store_dir))

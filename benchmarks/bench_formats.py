@@ -2,7 +2,8 @@
 
 The three tab-table corpus documents are written as text (data/), HTML and DOCX (tests/pdf_fixtures),
 XLSX (one sheet per table) and PDF (reportlab; LibreOffice renderings committed under
-tests/fixtures/pdf/libreoffice). Each is read and parsed (`read_source` + `parse_source`: records,
+tests/fixtures/pdf/libreoffice), and the renderer matrix of tests/pdf_matrix.py (A4 portrait:
+LibreOffice from HTML and DOCX, reportlab, Chromium). Each is read and parsed (`read_source` + `parse_source`: records,
 no embedding, which costs the same whatever the format). A "page" is a page of the document's
 LibreOffice PDF, so that every format is measured per the same amount of content.
 Usage: `python benchmarks/bench_formats.py [ROUNDS]`.
@@ -10,6 +11,7 @@ Usage: `python benchmarks/bench_formats.py [ROUNDS]`.
 
 from __future__ import annotations
 
+import shutil
 import statistics
 import sys
 import tempfile
@@ -23,8 +25,10 @@ import pypdf  # noqa: E402
 
 from indexer.pipeline import parse_source  # noqa: E402
 from indexer.read.load import read_document  # noqa: E402
+from tests import pdf_matrix  # noqa: E402
 from tests.pdf_fixtures import (_blocks, docx_of_text_document, html_of_text_document,  # noqa: E402
                                 render_text_document)
+from tests.pdf_matrix import MATRIX  # noqa: E402
 
 DOCUMENTS = ["2020_洛阳市政务服务和大数据管理局_部门预算.txt",
              "2025_洛阳市瀍河回族区行政审批和政务信息管理局_部门预算.txt",
@@ -84,6 +88,15 @@ def main(rounds: int = 3) -> None:
             files["PDF reportlab"].append(render_text_document(text, folder / f"{stem}.pdf"))
             files["PDF LibreOffice (HTML)"].append(LIBREOFFICE / f"{stem}.html.pdf")
             files["PDF LibreOffice (DOCX)"].append(LIBREOFFICE / f"{stem}.docx.pdf")
+            # the renderer matrix: A4 portrait, cells wrapping (tests/pdf_matrix.py)
+            for renderer, label in (("libreoffice-html", "PDF portrait LO (HTML)"),
+                                    ("libreoffice-docx", "PDF portrait LO (DOCX)")):
+                files.setdefault(label, []).append(MATRIX / renderer / f"{stem}.pdf")
+            files.setdefault("PDF portrait reportlab", []).append(
+                pdf_matrix.reportlab(text, folder / f"{stem}.portrait.pdf"))
+            if shutil.which("chromium"):
+                files.setdefault("PDF portrait Chromium", []).append(
+                    pdf_matrix.chromium(text, folder / f"{stem}.chromium.pdf"))
         print(f"{len(DOCUMENTS)} documents, {total_pages} pages (their LibreOffice PDFs), "
               f"median of {rounds} rounds; read + parse, no embedding")
         base = None

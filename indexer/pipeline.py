@@ -31,7 +31,7 @@ from indexer.read.load import (
     read_document,
 )
 from indexer.parse.metadata import read_metadata
-from indexer.parse.narrative import extract_facts
+from indexer.parse.narrative import extract_facts, quotes_as_written
 from indexer.parse.pages import without_page_artefacts
 from indexer.records import Document, ParsedDocument
 from indexer.parse.sections import parse_sections, table_text_sections
@@ -43,10 +43,6 @@ from indexer.search.vectors import VectorIndex
 SUPPORTED = SUPPORTED_SUFFIXES
 # with no logging configured, a warning is printed to stderr as its bare message: one line
 log = logging.getLogger(__name__)
-
-
-class TruncatedDocument(Exception):
-    """The document stops before its tables: the 目录 lists tables that are not there."""
 
 
 @dataclass
@@ -90,9 +86,8 @@ def parse_source(source: SourceText, department: str | None = None,
     listed = listed_tables(lines)
     warnings: list[str] = list(meta.warnings)
     if listed and not spans:
-        raise TruncatedDocument(
-            f"the document appears truncated: its 目录 lists {len(listed)} tables but none follow"
-        )
+        # an excerpt (the opening pages of a disclosure) is read for what it holds
+        warnings.append(f"只有部分内容：目录列出 {len(listed)} 张表，正文中一张也没有（文档可能被截断）")
     document = Document(
         doc_id=doc_id, file_name=source.path.name, path=str(source.path.resolve()),
         sha256=source.sha256, title=meta.title, department=meta.department, year=meta.year,
@@ -111,10 +106,13 @@ def parse_source(source: SourceText, department: str | None = None,
     tables = sorted(tables + indicator_tables, key=lambda t: t.line_start)
     for table in tables:
         table.kind = table_kind(table.title)
-    warnings += table_warnings + indicator_warnings + missing_tables(listed, tables)
+    # an excerpt without any of its tables says so once (above), not once per table
+    warnings += table_warnings + indicator_warnings + (missing_tables(listed, tables) if spans else [])
     warnings += partial_document(meta.kind, tables)
     sections = parse_sections(doc_id, lines)
     facts = extract_facts(doc_id, lines, sections)
+    if source.written is not None:
+        quotes_as_written(facts, lines, source.written)
     sections += table_text_sections(doc_id, lines, spans)  # after the facts: table text is no narrative
     parsed = ParsedDocument(
         document=document, sections=sections, tables=tables, indicators=indicators,
@@ -260,7 +258,7 @@ class Indexer:
                     department in (None, same.department) and year in (None, same.year)):
                 return self._unchanged(result, same)
             parsed = parse_source(read_document(path), department, year)
-        except (UnreadableFile, NotABudgetDocument, TruncatedDocument) as error:
+        except (UnreadableFile, NotABudgetDocument) as error:
             result.message = getattr(error, "problem", str(error))  # the CLI names the file
             return result
         except OSError as error:  # the input cannot be read (permissions, I/O): this file fails
@@ -273,6 +271,12 @@ class Indexer:
             result.doc_id = newer.doc_id
             result.warnings = [f"未收录：已收录的 {newer.file_name} 是同一部门、年度的{newer.kind}的较新版本"]
             return result
+        self.store_parsed(parsed, old)
+        return summarise(result, parsed, "indexed")
+
+    def store_parsed(self, parsed: ParsedDocument, old: list[str]) -> None:
+        """Store a document's records in place of `old` (and of itself), then its chunks in Chroma;
+        its keyword segment is written by `reconcile`."""
         # only what the search indexes may hold is deleted from Chroma, by chunk id: a new
         # document costs no search of its records there (a filtered read grows with the collection)
         doc_id = parsed.document.doc_id
@@ -280,8 +284,10 @@ class Indexer:
         # read before the replacement deletes them
         stale = {d: store.chunk_ids(self.conn, [d]) for d in old if d in held}
         stale_ids = [c for ids in stale.values() for c in ids]
-        if doc_id in held:  # a run killed after its commit: the same ids, upserted again below
-            stale_ids += [c.chunk_id for c in parsed.chunks]
+        if doc_id in held:
+            # stored again (a name given now, a rename) or a run killed after its commit: its
+            # earlier chunks (their text carries the old name) and the same ids, upserted below
+            stale_ids += store.chunk_ids(self.conn, [doc_id]) + [c.chunk_id for c in parsed.chunks]
         unknown = [d for d, ids in stale.items() if not ids]
         database = self.conn.location
         with writing(database):
@@ -295,7 +301,6 @@ class Indexer:
         with writing(database):
             store.set_search_state(self.conn, doc_id, DENSE)
         # the keyword segment is written by `reconcile`, with the words of every file of the run
-        return summarise(result, parsed, "indexed")
 
     def _newer_version(self, path: Path, parsed: ParsedDocument, old: list[str]) -> Document | None:
         """Another stored version of this department's year and kind: the newer file (by its

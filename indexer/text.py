@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import unicodedata
+from functools import lru_cache
+from pathlib import Path
 
 _NUMBER = re.compile(r"^[-−]?\d{1,3}(?:,\d{3})+(?:\.\d+)?$|^[-−]?\d+(?:\.\d+)?$")
 # the unit in which each amount unit is expressed in 万元
@@ -59,3 +62,20 @@ def arabic_years(text: str) -> str:
     (a year is read as its digits, not as a number: cn2an would read 二〇二四 as 2024 only in
     some modes)."""
     return _CN_YEAR.sub(lambda m: "".join(_CN_DIGITS[c] for c in m.group(0)), text)
+
+
+_RADICAL = re.compile(r"[\u2e80-\u2fdf]")
+
+
+@lru_cache(maxsize=1)
+def _radicals() -> dict[str, str]:
+    path = Path(__file__).with_name("radicals.json")
+    return json.loads(path.read_text(encoding="utf-8"))["radicals"]
+
+
+def unify_radicals(text: str) -> str:
+    """Radical code points a PDF's font gave for whole characters ("⽀出", "⻋辆") as the
+    characters (支出, 车辆): Kangxi radicals by NFKC, the supplement's by `radicals.json`."""
+    if not _RADICAL.search(text):
+        return text
+    return _RADICAL.sub(lambda m: _radicals().get(m.group(), unicodedata.normalize("NFKC", m.group())), text)

@@ -14,7 +14,7 @@ from pathlib import Path
 from indexer import store
 from indexer.failures import StoreWriteError, cause, writing
 from indexer.read.load import SUPPORTED_SUFFIXES, NotABudgetDocument, UnreadableFile, read_document
-from indexer.pipeline import Indexer, IndexResult, TruncatedDocument, parse_source
+from indexer.pipeline import Indexer, IndexResult, parse_source
 from indexer.settings import Settings
 from indexer.search.vectors import VectorIndex, chroma_client
 
@@ -29,9 +29,6 @@ _REASONS = {  # the indexer's reasons, as a user reads them
     "despite its byte order mark": "文件编码无法识别（字节顺序标记与内容不符）",
     "the file has no text (only whitespace)": "文件没有文字内容",
     "no 部门预算 content": "不是部门预算文件（没有预算表格或预算标题）",
-    "no department name found": "不是部门预算文件（找不到部门名称）",
-    "no budget year found": "不是部门预算文件（找不到预算年度）",
-    "the document appears truncated": "文件不完整（目录列出的表格都不在文中）",
     "not a PDF file": "不是有效的 PDF 文件", "no text layer": "PDF 没有文字层（扫描件）",
     "the PDF is encrypted": "PDF 已加密", "corrupt": "PDF 文件损坏或不完整",
     "not a readable .xlsx workbook": "不是有效的 Excel（.xlsx）文件",
@@ -120,7 +117,7 @@ def index_upload(name: str, data: bytes, settings: Settings, embedder,
         staged.write_bytes(data)
         try:
             chunks = len(parse_source(read_document(staged)).chunks)
-        except (UnreadableFile, NotABudgetDocument, TruncatedDocument) as error:
+        except (UnreadableFile, NotABudgetDocument) as error:
             return rejected(reason(error))
     progress(0.15, "解析完成，正在建立索引…")
     target = settings.store / "uploads" / safe

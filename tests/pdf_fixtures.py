@@ -69,7 +69,7 @@ def _width(text: str, size: float = 6.5) -> float:
     return pdfmetrics.stringWidth(text, FONT, size)
 
 
-def _table(lines: list[str], repeat_header: bool) -> Table:
+def _table(lines: list[str], repeat_header: bool, page_width: float = _PAGE[0]) -> Table:
     """A ruled grid; header labels spanning the empty fields after them become merged cells."""
     rows = [line.split("\t") for line in lines]
     width = max(len(r) for r in rows)
@@ -85,7 +85,7 @@ def _table(lines: list[str], repeat_header: bool) -> Table:
         if numeric[c] and width >= 10:
             w = max(w * 0.72, 14)  # narrow amount columns: long numbers wrap inside the cell
         natural.append(w)
-    room = _PAGE[0] - 2 * _MARGIN
+    room = page_width - 2 * _MARGIN
     scale = min(1.0, room / sum(natural))
     cells = [[Paragraph(escape(c.strip()), _CELL) for c in r] for r in rows]
     style = [("GRID", (0, 0), (-1, -1), 0.5, colors.black), ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -106,17 +106,17 @@ def _table(lines: list[str], repeat_header: bool) -> Table:
 
 def _footer(canv: canvas.Canvas, doc) -> None:
     canv.setFont(FONT, 9)
-    canv.drawCentredString(_PAGE[0] / 2, 20, f"- {doc.page} -")
+    canv.drawCentredString(doc.pagesize[0] / 2, 20, f"- {doc.page} -")
 
 
-def render_text_document(text_path: Path, pdf_path: Path) -> Path:
+def render_text_document(text_path: Path, pdf_path: Path, page: tuple[float, float] = _PAGE) -> Path:
     """Render a corpus text export as a PDF with ruled tables; return the PDF's path."""
     lines = text_path.read_text(encoding="utf-8").replace("\r\n", "\n").split("\n")
     story: list = []
     tables = 0
     for kind, block in _blocks(lines):
         if kind == "table":
-            story.append(_table(block, repeat_header=tables % 2 == 0))
+            story.append(_table(block, repeat_header=tables % 2 == 0, page_width=page[0]))
             story.append(Spacer(1, 6))
             tables += 1
             continue
@@ -124,7 +124,7 @@ def render_text_document(text_path: Path, pdf_path: Path) -> Path:
         heading = line.startswith("#")
         text = line.lstrip("#").strip().replace("**", "")
         story.append(Paragraph(escape(text), _TITLE if heading else _BODY))
-    doc = SimpleDocTemplate(str(pdf_path), pagesize=_PAGE, leftMargin=_MARGIN,
+    doc = SimpleDocTemplate(str(pdf_path), pagesize=page, leftMargin=_MARGIN,
                             rightMargin=_MARGIN, topMargin=_MARGIN, bottomMargin=_MARGIN,
                             title=text_path.stem)
     doc.build(story, onFirstPage=_footer, onLaterPages=_footer)
@@ -229,12 +229,16 @@ def _grid(block: list[str]) -> tuple[list[list[str]], int]:
     return rows, _header_count(rows)
 
 
-def html_of_text_document(text_path: Path) -> str:
-    """A text export as an HTML page: headings, paragraphs, ruled tables with merged headers."""
+def html_of_text_document(text_path: Path, page: str = "A4 landscape", table_font: str = "7pt",
+                          fit: bool = False) -> str:
+    """A text export as an HTML page: headings, paragraphs, ruled tables with merged headers;
+    `fit`: every table as wide as the page, its cells wrapping (long codes and amounts too)."""
     lines = text_path.read_text(encoding="utf-8").replace("\r\n", "\n").split("\n")
+    width = " width:100%;" if fit else ""
+    wrap = " word-break:break-all;" if fit else ""
     out = ['<html><head><meta charset="utf-8"><title>' + escape(text_path.stem) + "</title>"
-           "<style>@page{size:A4 landscape;margin:2cm} body{font-size:10pt} table{border-collapse:collapse;font-size:7pt}"
-           " td,th{border:1px solid black;padding:1px}</style></head><body>"]
+           f"<style>@page{{size:{page};margin:2cm}} body{{font-size:10pt}} table{{border-collapse:collapse;{width}font-size:{table_font}}}"
+           f" td,th{{border:1px solid black;padding:1px;{wrap}}}</style></head><body>"]
     for kind, block in _blocks(lines):
         if kind == "text":
             line = block[0].strip()
@@ -243,7 +247,7 @@ def html_of_text_document(text_path: Path) -> str:
             continue
         rows, n_header = _grid(block)
         spans = _header_spans(rows, n_header)
-        out.append('<table border="1" cellspacing="0">')
+        out.append('<table border="1" cellspacing="0"' + (' width="100%"' if fit else "") + ">")
         for r, row in enumerate(rows):
             tag, cells, skip = ("th" if r < n_header else "td"), [], 0
             for c, cell in enumerate(row):
@@ -260,7 +264,7 @@ def html_of_text_document(text_path: Path) -> str:
     return "\n".join(out)
 
 
-def docx_of_text_document(text_path: Path, docx_path: Path) -> Path:
+def docx_of_text_document(text_path: Path, docx_path: Path, portrait: bool = False) -> Path:
     """A text export as a Word file (python-docx): ruled tables with merged header cells."""
     import docx
     from docx.enum.section import WD_ORIENT
@@ -268,8 +272,9 @@ def docx_of_text_document(text_path: Path, docx_path: Path) -> Path:
 
     document = docx.Document()
     section = document.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE
-    section.page_width, section.page_height = section.page_height, section.page_width
+    if not portrait:
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = section.page_height, section.page_width
     lines = text_path.read_text(encoding="utf-8").replace("\r\n", "\n").split("\n")
     for kind, block in _blocks(lines):
         if kind == "text":
@@ -291,7 +296,7 @@ def docx_of_text_document(text_path: Path, docx_path: Path) -> Path:
                     cell = table.cell(r, c)
                     cell.text = text
                     for run in cell.paragraphs[0].runs:
-                        run.font.size = Pt(7)
+                        run.font.size = Pt(10 if portrait else 7)
     document.save(docx_path)
     return docx_path
 

@@ -87,14 +87,10 @@ def test_bad_files_fail_alone(one_document, tmp_path):
     indexer, path, first = one_document
     empty = tmp_path / "docs" / "empty.txt"
     empty.write_bytes(b"")
-    truncated = tmp_path / "docs" / "truncated.txt"
-    lines = path.read_text(encoding="utf-8").split("\n")
-    truncated.write_text("\n".join(lines[:170]), encoding="utf-8")  # stops before the 附件 tables
+    # (a document cut before its tables is no bad file: tests/test_publisher_names.py)
     results = {r.path.name: r for r in indexer.index([tmp_path / "docs"])}
     assert results[CHANHE].status == "unchanged"
     assert results["empty.txt"].status == "failed" and "empty" in results["empty.txt"].message
-    assert results["truncated.txt"].status == "failed"
-    assert "truncated" in results["truncated.txt"].message
     assert [d.doc_id for d in store.documents(indexer.conn)] == [first.doc_id]
 
 

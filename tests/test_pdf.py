@@ -10,7 +10,8 @@ import pytest
 from indexer import store
 from indexer.pipeline import parse_source
 from indexer.read.load import read_source
-from indexer.read.pdf import ScannedPDF, UnreadablePDF, _is_header_stub, _is_stub, join_wrapped, read_pdf
+from indexer.read.pdf import ScannedPDF, UnreadablePDF, read_pdf
+from indexer.read.pdf_cells import _is_header_stub, _is_stub, join_wrapped
 from indexer.text import squeeze
 from tests import pdf_fixtures
 from tests.conftest import CHANHE, CITY_DATA, DATA, XIGONG_DATA, XIGONG_GOV, make_indexer

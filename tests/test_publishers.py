@@ -171,16 +171,15 @@ def test_bad_files_of_the_new_types_are_refused_in_one_line_each(tmp_path):
     assert "menu.html: no 部门预算 content" in text
 
 
-def test_a_table_without_name_or_year_needs_the_options(tmp_path, cli_env):
+def test_a_table_without_name_or_year_is_kept_under_its_file_name_until_named(tmp_path, cli_env):
     path = tmp_path / "table.txt"
     path.write_text("项目支出预算表\n单位：元\n项目名称\t合计\n合计\t469500.00\n档案数字化\t469500.00\n",
                     encoding="utf-8")
     store_dir = str(tmp_path / "store")
-    refused = runner.invoke(app, ["index", str(path), "--store", store_dir])
-    assert refused.exit_code == 1
-    assert one_line_errors(refused.stderr) == [
-        f"error     {path}: no department name found (no 部门名称 line, title, body name or file name):"
-        " give one with --department"]
+    kept = runner.invoke(app, ["index", str(path), "--store", store_dir])
+    assert kept.exit_code == 0, kept.stdout + kept.stderr
+    assert "indexed   table.txt: table 0" in kept.stdout
+    assert "warning   table.txt: 未找到部门名称，按文件名“table”收录：请用 budgetqa rename 指定部门名称" in kept.stdout
     given = runner.invoke(app, ["index", str(path), "--store", store_dir,
                                 "--department", "史志研究室", "--year", "2023"])
     assert given.exit_code == 0, given.stdout + given.stderr

@@ -49,7 +49,7 @@ _LT_WORDS = ("低于", "少于", "小于")
 
 def clean_value(text: str) -> str:
     """Normalise an indicator value: LaTeX leftovers to symbols, no spaces ("$\\geq 90\\%$" → "≥90%")."""
-    t = normalise(text)
+    t = re.sub(r"\\\s+", lambda m: "\\", normalise(text))  # "$\ geq 95\%$": a renderer spaced it
     for latex, symbol in (("\\geq", "≥"), ("\\leq", "≤"), ("\\ge", "≥"), ("\\le", "≤"), ("\\%", "%"),
                           ("\\approx", "≈"), (">=", "≥"), ("<=", "≤"), ("≧", "≥"), ("≦", "≤")):
         t = t.replace(latex, symbol)

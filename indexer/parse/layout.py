@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from indexer.text import normalise, squeeze
 
-_NUMBER_LINE = re.compile(r"^预算(\d{1,2})表$")
+_NUMBER_LINE = re.compile(r"^(预算|决算|公开)(\d{1,2})表$")
 _ENUM = re.compile(r"^[-*]?\s*[一二三四五六七八九十]+[、.．]\s*")
 _YEAR_PREFIX = re.compile(r"^(\d{4})年度?")
 _YEAR_SUFFIX = re.compile(r"[(（]\d{4}年度?[)）]$")
@@ -59,7 +59,7 @@ def clean_title(text: str) -> str:
 
 def number_label(line: str) -> str | None:
     m = _NUMBER_LINE.match(squeeze(normalise(line)))
-    return f"预算{int(m.group(1)):02d}表" if m else None
+    return f"{m.group(1)}{int(m.group(2)):02d}表" if m else None
 
 
 def attachment_start(lines: list[str]) -> int:
@@ -70,6 +70,18 @@ def attachment_start(lines: list[str]) -> int:
         if t.startswith("附件") and i > start:
             start = i
     return start
+
+
+def tables_begin(lines: list[str]) -> int:
+    """The 0-based index of the 附件 line the tables follow, or 0 when the narrative goes on after
+    the last 附件 line (a 目录 entry "附件:…公开表" before the body)."""
+    begin = attachment_start(lines)
+    following = next((squeeze(normalise(line).lstrip("#").strip()) for line in lines[begin + 1:]
+                      if line.strip()), "")
+    if not begin or "\t" in following or following.endswith("表") or number_label(following) \
+            or re.match(r"^\d{4}\s*年", following) or not _ENUM.match(following):
+        return begin
+    return 0
 
 
 def find_tables(lines: list[str]) -> list[TableSpan]:
@@ -96,12 +108,62 @@ def find_tables(lines: list[str]) -> list[TableSpan]:
         if pending_number and i - pending_number[0] <= 3:
             number_here, start = pending_number[1], pending_number[0]
         pending_number = None
+        if starts and starts[-1][2] is None and _only_heading(lines, starts[-1][0], start):
+            starts.pop()  # a heading naming the table just before its own title ("一、收支决算总表")
         starts.append((i, title, number_here, start))
     spans = []
     for k, (title_index, title, number, start) in enumerate(starts):
         end = starts[k + 1][3] - 1 if k + 1 < len(starts) else len(lines) - 1
         spans.append(TableSpan(title, number, title_index + 1, start + 1, end + 1))
-    return spans
+    return sorted(spans + untitled_tables(lines, spans), key=lambda s: s.line_start)
+
+
+def _only_heading(lines: list[str], title: int, following: int) -> bool:
+    """Nothing but blank lines between a title and the next table's start, three lines on."""
+    between = lines[title + 1 : following]
+    return following - title <= 3 and not any(line.strip() for line in between)
+
+
+def untitled_tables(lines: list[str], spans: list[TableSpan]) -> list[TableSpan]:
+    """Runs of tab-separated rows, with numbers, outside every titled table: a table pasted
+    without a title ending in 表. Its title is the text line just above it (a heading such as
+    "一、2018年一般公共预算财政拨款“三公”经费支出决算"), else "表格"."""
+    inside = {n for s in spans for n in range(s.line_start - 1, s.line_end)}
+    found: list[TableSpan] = []
+    i = 0
+    while i < len(lines):
+        if i in inside or "\t" not in lines[i]:
+            i += 1
+            continue
+        j, last = i, i
+        while j < len(lines) and j not in inside and ("\t" in lines[j] or not lines[j].strip()):
+            if "\t" in lines[j]:
+                last = j
+            j += 1
+        rows = [lines[k] for k in range(i, last + 1) if "\t" in lines[k]]
+        numbered = sum(1 for r in rows if re.search(r"\t\s*-?[\d,]+(?:\.\d+)?%?\s*(?:\t|$)", r))
+        if len(rows) >= 2 and numbered >= 2:
+            start, title_at, title = _caption_above(lines, i)
+            found.append(TableSpan(title, None, title_at + 1, start + 1, last + 1))
+        i = last + 1
+    return found
+
+
+def _caption_above(lines: list[str], first: int) -> tuple[int, int, str]:
+    """(first line, title line, title): the text line within four lines above a table as its
+    title (else "表格"), the table starting there or at its unit line."""
+    start = first
+    for k in range(first - 1, max(first - 5, -1), -1):
+        t = squeeze(normalise(lines[k]))
+        if not re.search(r"[\u4e00-\u9fff]", t) or "\t" in lines[k]:
+            continue
+        if re.match(r"^(?:金额)?单位[:：]", t):
+            start = k
+            continue
+        if len(t) <= 40 and not re.search(r"[。；;]", t):
+            return k, k, clean_title(t)
+        break
+    return start, first, "表格"
 
 
 def _table_follows(lines: list[str], i: int, window: int = 12) -> bool:
@@ -136,6 +198,23 @@ def listed_tables(lines: list[str]) -> list[str]:
         if len(listed) >= 3:
             return listed
         listed = []
-    return [
-        number for number in dict.fromkeys(number_label(line) for line in lines[begin:]) if number
-    ]
+    numbered = [number for number in dict.fromkeys(number_label(line) for line in lines[begin:]) if number]
+    return numbered or contents_tables(lines)
+
+
+def contents_tables(lines: list[str], limit: int = 200) -> list[str]:
+    """The tables a 目录 lists without an 附件 line: three or more enumerated entries in a row,
+    each naming a table ("一、《收支预算总表》", "九、国有资本经营预算财政拨款支出决算表")."""
+    run: list[str] = []
+    for line in lines[:limit]:
+        item = squeeze(normalise(line).lstrip("#").strip()).lstrip("-*")
+        if not item:
+            continue
+        title = clean_title(item).strip("《》")
+        if _ENUM.match(item) and title.endswith("表"):
+            run.append(title)
+            continue
+        if len(run) >= 3:
+            return run
+        run = []
+    return run if len(run) >= 3 else []

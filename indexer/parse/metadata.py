@@ -3,12 +3,13 @@ unit of amounts, text shape — each found from the document's own evidence.
 
 Kinds: 部门预算 / 单位预算 (this corpus), 部门决算 / 单位决算 (final accounts), 三公经费 (a notice of
 the "三公"经费, also for a whole level of government: 市本级, 区本级, 高新区). The department comes
-from, in order: a name the user gives, the 部门名称/编制单位 lines of the tables, the title, the body
-(a name before 主要职责, "本部门是…", "我单位…"), the file name; the year likewise. Text with no
-budget content is refused with the reason; a document without a name or year is refused unless
-the user gives one.
+from, in order: a name the user gives, the 部门名称/编制单位 lines of the tables, the first
+title-like line, the body (names beside a year, before 主要职责, "本部门是…"), the site's header
+lines, the file name (`publisher`); the year from the same title, the kind's name, the file name
+or the text's most written year. A document nothing names is indexed under its file name (year 0
+when no year is written) with a warning asking for the name (`NAME_REQUEST`). Only text with no
+budget content, or with no figures and no title naming its publisher, is refused.
 """
-
 from __future__ import annotations
 
 import re
@@ -16,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from indexer.parse import publisher
 from indexer.read.load import NotABudgetDocument
 from indexer.text import amount_unit, arabic_years, normalise, squeeze
 
@@ -47,7 +49,9 @@ _GENERIC = re.compile(r"^(?:本|我|该|各|下属|所属|部门|单位|主要|�
 _FILE_NOISE = re.compile(r"20\d\d年?度?|(?:部门|单位)?(?:预算|决算)(?:公开|报告|说明|表)?|[“\"”]?三公[”\"“]?经费"
                          r"|情况说明|公开|附件|[_\-—\s.·()（）\d]+")
 _AMOUNT = re.compile(r"\d[\d,]*(?:\.\d+)?\s*(?:亿元|万元|千元|元|万)")
-_TABLE_NUMBER = re.compile(r"\t\s*-?\d[\d,]*(?:\.\d+)?\s*(?:\t|$)")
+_COUNT = re.compile(r"\d+\s*(?:人|辆|台|个|家|项|名|张|套|所|处|次)")
+_TABLE_NUMBER = re.compile(r"\t\s*(-?\d[\d,]*(?:\.\d+)?)\s*(?=\t|$)")
+_YEAR_CELL = re.compile(r"^(?:19|20)\d\d$")
 
 
 @dataclass(frozen=True)
@@ -119,17 +123,6 @@ def _head(lines: list[str], count: int = 15) -> list[str]:
     return out
 
 
-def department_from_title(lines: list[str]) -> str | None:
-    """The name in a title line ("2025 年洛阳市…局 部门预算公开", "市本级2024年“三公”经费…")."""
-    head = _head(lines)
-    candidates = head + ["".join(head[k:k + 2]) for k in range(len(head) - 1)]
-    for line in candidates:
-        m = _TITLE.search(line)
-        if m and _name_ok(m.group(1)):
-            return m.group(1)
-    return None
-
-
 def department_from_body(lines: list[str]) -> str | None:
     """A name the text gives itself: "本部门是…", "…局主要职责", "…局是市政府工作部门"."""
     for pattern in _BODY_NAMES:
@@ -191,14 +184,20 @@ def document_kind(lines: list[str]) -> str | None:
     final, budget = body.count("决算"), body.count("预算")
     if final and ("决算数" in body or final > budget):
         return "单位决算" if "单位决算" in body else "部门决算"
-    if re.search(r"部门预算|单位预算|预算表|收支预算|预算数", body):
+    if re.search(r"部门预算|单位预算|预算总?表|收支预算|预算数", body):
         return "单位预算" if body.count("单位预算") > body.count("部门预算") else "部门预算"
     if "三公" in body:
         return "三公经费"
     # a section pasted alone ("本部门2024年一般公共预算支出…其中：基本支出…项目支出…"): budget
     # terms of the standard disclosure are the evidence, not the count of 预算
     terms = sum(1 for term in _BUDGET_TERMS if term in body)
-    return "部门预算" if budget >= 5 or (budget and terms >= 2) else None
+    if budget >= 5 or (budget and terms >= 2) or (budget >= 2 and has_figures(lines)):
+        return "部门预算"
+    # a publisher's titled report ("…财政局关于…2022年预算执行情况…的报告"), a 决算 report
+    title = publisher.from_titles(lines)
+    if title and title.name and re.search("预算|决算", title.line):
+        return "部门决算" if "决算" in title.line and "预算" not in title.line else "部门预算"
+    return None
 
 
 _BUDGET_TERMS = ("一般公共预算", "基本支出", "项目支出", "财政拨款", "人员经费", "公用经费", "收入总计",
@@ -241,12 +240,66 @@ def document_title(lines: list[str], department: str, year: int, kind: str = "�
         return m.group(0)
     # other kinds keep their own title line ("市本级2024年“三公”经费预算情况说明")
     title = next((t for t in _head(lines, 6) if _TITLE.search(t) and len(t) <= 60), None)
-    return title if title and kind != "部门预算" else f"{year}年{department}{kind}"
+    if title and kind != "部门预算":
+        return title
+    return f"{year}年{department}{kind}" if year else f"{department}{kind}"
 
 
 def has_figures(lines: list[str]) -> bool:
-    """Amounts with a money unit in the text, or table rows holding numbers."""
-    return any(_AMOUNT.search(normalise(line)) or _TABLE_NUMBER.search(line) for line in lines)
+    """Amounts with a money unit in the text, or table rows holding numbers (a year in a
+    table, "| 2023 |" in a list of documents, is no figure)."""
+    return any(_AMOUNT.search(normalise(line)) or any(
+        not _YEAR_CELL.match(m.group(1)) for m in _TABLE_NUMBER.finditer(line)) for line in lines)
+
+
+def has_counts(lines: list[str]) -> bool:
+    """Counts a disclosure states (编制人数14人, 共有车辆1辆): figures too, where no amount is given."""
+    return any(_COUNT.search(normalise(line)) for line in lines)
+
+
+# the words of a warning that asks the user to name the document (the app and `rename` look for it)
+NAME_REQUEST = "budgetqa rename"
+
+
+def _department(lines: list[str], file_name: str | None, title: publisher.Found | None,
+                warnings: list[str]) -> str | None:
+    """The department from the evidence, most trusted first; None when nothing names it."""
+    found = find_department(lines) or compiler_name(lines)
+    if not found and title and title.name:
+        found = title.name
+    if not found:
+        names = publisher.from_body(lines)
+        pattern = department_from_body(lines)
+        if pattern:
+            names[pattern] += 3
+        if (found := publisher.best_name(names)):
+            warnings.append(f"部门名称取自正文：{found}")
+    if not found and (found := publisher.from_site(lines)):
+        warnings.append(f"部门名称取自网页的发布信息：{found}")
+    if not found and (found := department_from_file_name(file_name)):
+        warnings.append(f"部门名称取自文件名：{found}")
+    if found and publisher.is_level(found):
+        warnings.append(f"部门名称只写了“{found}”，未写地名：可用 {NAME_REQUEST} 补全")
+    return found
+
+
+def _year(lines: list[str], kind: str, file_name: str | None, title: publisher.Found | None,
+          warnings: list[str]) -> int | None:
+    """The year of the title that names the publisher, else of the kind's name, else the title's,
+    the file name's, the text's most written year."""
+    if title and title.name and title.year:
+        return title.year
+    if (found := find_year(lines, kind)) or (title and (found := title.year)):
+        return found
+    if (found := year_from_file_name(file_name)):
+        warnings.append(f"年度取自文件名：{found}")
+        return found
+    years = publisher.years_in_text(lines)
+    if years:
+        found = years.most_common(1)[0][0]
+        warnings.append(f"年度取自正文中最常见的年份：{found}")
+        return found
+    return None
 
 
 def read_metadata(lines: list[str], file_name: str | None = None, department: str | None = None,
@@ -255,44 +308,44 @@ def read_metadata(lines: list[str], file_name: str | None = None, department: st
 
     Args:
         lines: the document's lines.
-        file_name: the file's name, the last place a department or year is looked for.
+        file_name: the file's name, the last place a department or year is looked for, and
+            the name a document is indexed under when nothing names its department.
         department: a name the user gives (used as given, over what the document says).
         year: a year the user gives.
 
     Returns:
-        The metadata, with warnings saying where a name or year came from when not the text.
+        The metadata, with warnings saying where a name or year came from when not the text,
+        and asking for a name or year (`NAME_REQUEST`) that could not be found (year 0).
 
     Raises:
-        NotABudgetDocument: no budget content, or no department or year found nor given.
+        NotABudgetDocument: no budget content, or no figures and no title naming a publisher.
     """
     kind = document_kind(lines)
     if kind is None:
         raise NotABudgetDocument("no 部门预算 content (no budget tables or 预算 headings found)")
-    if not has_figures(lines):
-        raise NotABudgetDocument("no 部门预算 content (it mentions 预算 but states no amounts and "
-                                 "holds no budget tables)")
+    title = publisher.from_titles(lines)
     warnings: list[str] = []
-    found = (find_department(lines) or compiler_name(lines) or department_from_title(lines))
-    if not found and (found := department_from_body(lines)):
-        warnings.append(f"部门名称取自正文：{found}")
-    if not found and (found := department_from_file_name(file_name)):
-        warnings.append(f"部门名称取自文件名：{found}")
+    if not has_figures(lines):
+        if not (has_counts(lines) or (title and title.name)):
+            raise NotABudgetDocument("no 部门预算 content (it mentions 预算 but states no amounts and "
+                                     "holds no budget tables)")
+        warnings.append("文中未见金额：只有文字和计数")
+    found = _department(lines, file_name, title, warnings)
     if department:
         department = department.strip()
         if found and found != department:
             warnings.append(f"部门名称按指定的“{department}”收录（文中为“{found}”）")
+    elif not found:
+        found = PurePath(file_name).stem if file_name else "未命名文档"
+        warnings.append(f"未找到部门名称，按文件名“{found}”收录：请用 {NAME_REQUEST} 指定部门名称")
     department = department or found
-    if not department:
-        raise NotABudgetDocument("no department name found (no 部门名称 line, title, body name or file"
-                                 " name): give one with --department")
-    found_year = find_year(lines, kind)
-    if not found_year and (found_year := year_from_file_name(file_name)):
-        warnings.append(f"年度取自文件名：{found_year}")
+    found_year = _year(lines, kind, file_name, title, warnings)
     if year and found_year and year != found_year:
         warnings.append(f"年度按指定的 {year} 收录（文中为 {found_year}）")
     year = year or found_year
     if not year:
-        raise NotABudgetDocument(f"no budget year found (no \"20XX 年…{kind}\"): give one with --year")
+        warnings.append(f"未找到年度，按 0 收录：请用 {NAME_REQUEST} 指定年度")
+        year = 0
     return Metadata(
         department=department,
         year=year,

@@ -58,6 +58,11 @@ def page_artefacts(lines: list[str], tables: list[tuple[int, int]] = ()) -> set[
     for m in markers:
         if not m.explicit and not in_table[m.line] and _breaks_sentence(texts, m.line):
             found.add(m.line)
+    # an excerpt copied from the middle of a PDF opens with the page's number ("7" / "19816.81
+    # 元，…"): nothing else opens a document with a bare small number
+    first = next((i for i, text in enumerate(texts) if text), None)
+    if first is not None and _BARE.match(texts[first]) and not in_table[first]:
+        found.add(first)
     # a table's rows are no running header, however often a header row repeats near a break
     prose = [t if "\t" not in line else "" for t, line in zip(texts, lines)]
     return found | _running_headers(prose, found)

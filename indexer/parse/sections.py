@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from indexer.parse.layout import attachment_start
+from indexer.parse.layout import tables_begin
+from indexer.read.cells import flattened
 from indexer.records import Section
 from indexer.text import normalise, squeeze, stable_id
 
@@ -19,6 +20,9 @@ _LEVEL3 = re.compile(r"^[（(][一二三四五六七八九十]+[)）]")
 _FOOTER = re.compile(r"^[-—–]\s*\d+\s*[-—–]$")
 _SENTENCE_END = ("。", "；", "！", "？", "：", ";", "!", "?")
 _HEADING_MAX = 40
+# a numbered item ("1. 基本支出预算…", "2、…") opens a paragraph of its own
+_ITEM = re.compile(r"^\d{1,2}\s*[.、．]\s*[\u4e00-\u9fff]")
+_FULL_LINE = 20  # a wrapped line of a page is longer; a banner or heading is shorter
 
 
 @dataclass
@@ -68,7 +72,7 @@ def _body_start(lines: list[str], end: int) -> int:
 
 def split_sections(lines: list[str]) -> list[SectionText]:
     """Group the narrative lines under their headings."""
-    end = attachment_start(lines) or len(lines)
+    end = tables_begin(lines) or len(lines)
     start = _body_start(lines, end)
     sections: list[SectionText] = []
     current: SectionText | None = None
@@ -96,14 +100,21 @@ def split_sections(lines: list[str]) -> list[SectionText]:
     return sections
 
 
-def join_parts(parts: list[tuple[int, str]]) -> str:
-    """Join PDF-wrapped lines into paragraphs: a line break mid-sentence is not a break."""
+def join_parts(parts: list[tuple[int, str]], pages: bool = True) -> str:
+    """Join wrapped lines into paragraphs: a line break mid-sentence is not a break. Outside text
+    copied from PDF pages (`pages` False), a blank line after a short line is (a saved web page:
+    a site's banner, a heading, then the article)."""
     out: list[str] = []
-    for _, text in parts:
-        if out and not out[-1].endswith(_SENTENCE_END):
+    previous: tuple[int, str] | None = None
+    for number, text in parts:
+        short = previous is not None and len(previous[1]) < _FULL_LINE
+        # after a short line (a banner, a title), a blank line or a numbered item opens a paragraph
+        joined = pages or not short or (number - previous[0] <= 1 and not _ITEM.match(text))
+        if out and not out[-1].endswith(_SENTENCE_END) and joined:
             out[-1] += text
         else:
             out.append(text)
+        previous = (number, text)
     return "\n".join(out)
 
 
@@ -111,6 +122,7 @@ def parse_sections(doc_id: str, lines: list[str]) -> list[Section]:
     """Build Section records with heading paths and line ranges."""
     records: list[Section] = []
     stack: list[tuple[int, str]] = []
+    pages = flattened(lines)
     for s in split_sections(lines):
         while stack and stack[-1][0] >= s.level:
             stack.pop()
@@ -123,7 +135,7 @@ def parse_sections(doc_id: str, lines: list[str]) -> list[Section]:
                 heading=s.heading,
                 level=s.level,
                 path=[h for _, h in stack],
-                text=join_parts(s.parts),
+                text=join_parts(s.parts, pages),
                 line_start=s.heading_line,
                 line_end=last_line,
             )

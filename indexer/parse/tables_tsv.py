@@ -20,13 +20,15 @@ from indexer.text import amount_unit, normalise, parse_number, squeeze, stable_i
 from indexer.parse.verify import is_total_word, verify_table
 
 # header labels of text columns (codes, names, types), never of amounts
-_TEXT_HEADER = re.compile(r"编码|代码|名称|类型|类别|经济分类(科目)?$|^(类|款|项|项目|科目|项目单位)$")
+_TEXT_HEADER = re.compile(r"编码|代码|名称|类型|类别|经济分类(科目)?$|^(类|款|项|项目|科目|项目单位|行次|栏次)$")
 _CATEGORY_HEADER = re.compile(r"类型$|类别$")
 _CODE = re.compile(r"^\d{2,9}$")
 _TOTAL_LABELS = ("合计", "总计", "小计", "共计")
 _SEPARATOR = re.compile(r"^[\s\t|:-]*-{3,}[\s\t|:-]*$")
 _CJK_GAP = re.compile(r"(?<=[\u4e00-\u9fff（）“”、])\s+(?=[\u4e00-\u9fff（）“”、])")
 _SIDES = ("收入", "支出")
+_LINE_NUMBERS = ("行次", "栏次")
+_PERCENT = re.compile(r"^([-−]?\d+(?:\.\d+)?)\s*%$")
 
 
 @dataclass(eq=False)
@@ -171,7 +173,8 @@ def _one_row_sides(roots: list[_Label]) -> _Header | None:
         text[roots[a].pos] = f"{side}/项目"
         sides[roots[a].pos] = side
         for label in roots[a + 1:b]:
-            columns[label.pos] = f"{side}/{label.text}"
+            target = text if _TEXT_HEADER.search(label.text) else columns  # 行次 numbers no amount
+            target[label.pos] = f"{side}/{label.text}"
             sides[label.pos] = side
     return _Header(columns, text, sides, roots[1].pos)  # type: ignore[arg-type]
 
@@ -250,7 +253,11 @@ def _make_row(entries: list[tuple[int, str]], cells: list[Cell], header: _Header
     """Build one row from its text fields (position, text) and its cells."""
     runs: list[list[tuple[int, str]]] = []
     names: list[tuple[int, str]] = []
+    numbers: dict[str, str] = {}
     for pos, text in entries:
+        if header.text.get(pos, "").endswith(_LINE_NUMBERS):
+            numbers[header.text[pos]] = text  # the row's number in the form (行次), never a code
+            continue
         if _CODE.match(squeeze(text)):
             if runs and runs[-1][-1][0] == pos - 1:
                 runs[-1].append((pos, squeeze(text)))
@@ -259,7 +266,7 @@ def _make_row(entries: list[tuple[int, str]], cells: list[Cell], header: _Header
         else:
             names.append((pos, _clean_label(text)))
     code = _code([t for _, t in runs[0]]) if runs else None
-    extra: dict[str, str] = {}
+    extra: dict[str, str] = dict(numbers)
     for run in runs[1:]:
         extra[_text_key(header.text.get(run[0][0]), run[0][0])] = _code([t for _, t in run])
     category = next((t for p, t in names
@@ -300,6 +307,11 @@ def _parse_rows(lines: list[str], data: list[int], header: _Header, unit: str, t
             entries, cells = by_side.setdefault(side, ([], []))
             if pos in header.columns:
                 number = parse_number(text)
+                if number is None and (percent := _PERCENT.match(normalise(text))):
+                    # a change or share column ("-7.03%"): a percentage, not an amount
+                    cells.append(Cell(column=header.columns[pos], value=float(percent.group(1)),
+                                      text=text, unit="%", line=i + 1))
+                    continue
                 if number is None:
                     warnings.append(f"{title} line {i + 1}: '{text}' in amount column "
                                     f"{header.columns[pos]} is not a number")

@@ -12,6 +12,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from indexer.read.cells import table_lines
+from indexer.text import unify_radicals
+
 TEXT_SUFFIXES = {".txt", ".md", ".text"}
 PDF_SUFFIXES = {".pdf"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -39,9 +42,6 @@ _TRADITIONAL = {"big5", "cp950"}  # Big5 has no simplified characters: its text 
 # from a mirror site is traditional when several of them occur
 _TRADITIONAL_ONLY = set("預萬經費項門單縣區辦與務報歲產數據決財撥計劃結餘運維護車購價會議總類")
 _MIN_TRADITIONAL = 5
-_PIPE_ROW = re.compile(r"^\s*[|｜].*[|｜]\s*$|^[^|｜]+[|｜]\s*$")
-_NUMBERISH = re.compile(r"^[-−]?[\d,]+(?:\.\d+)?%?$")
-_PIPE_ONLY = re.compile(r"^\s*[|｜]\s*$")
 
 
 class UnreadableFile(Exception):
@@ -60,6 +60,9 @@ class SourceText:
     lines: list[str]  # lines[i] is line i + 1
     pages: list[int] | None = None  # pages[i] is the page of lines[i] (PDFs only)
     page_count: int | None = None
+    # the lines in the characters they were written in, where the parsers read them converted
+    # (traditional → simplified): a quote is shown as written
+    written: list[str] | None = None
 
 
 def file_sha256(path: Path) -> str:
@@ -153,100 +156,38 @@ def looks_traditional(lines: list[str]) -> bool:
     return False
 
 
-def pipe_tables(lines: list[str]) -> list[str]:
-    """Markdown-style rows ("| 项目 | 预算数 |", "项目 | 预算数 |") as tab-separated lines.
-
-    One line stays one line, so line numbers still cite the file; separator rows ("|---|")
-    stay as they are (the table parser skips them).
-    """
-    out = []
-    for line in lines:
-        if _PIPE_ROW.match(line) and not _PIPE_ONLY.match(line) and "\t" not in line:
-            t = line.strip().replace("｜", "|")
-            t = t[1:] if t.startswith("|") else t
-            t = t[:-1] if t.endswith("|") else t
-            line = "\t".join(field.strip() for field in t.split("|"))
-        out.append(line)
-    return one_cell_tables(out)
+# mirror sites annotate characters with their pinyin: "政務(wù)服務(wù)中心", "保養(yǎng)費"; a tone mark
+# makes it pinyin, not an abbreviation in brackets
+_TONED = "āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ"
+_PINYIN = re.compile(rf"(?<=[\u4e00-\u9fff])\((?=[a-zü{_TONED}]*[{_TONED}])[a-zü{_TONED}]{{1,7}}\)")
 
 
-def one_cell_tables(lines: list[str]) -> list[str]:
-    """Tables written one cell per line, each cell followed by a line holding only "|" (an empty
-    cell is a "|" line alone), rows apart by an empty line: each row becomes one tab-separated
-    line on its first line; the row's other lines are left empty, so line numbers still hold."""
-    out = list(lines)
-    i = 0
-    while i < len(lines):
-        j = i
-        while j < len(lines) and lines[j].strip():
-            j += 1
-        # the title and unit lines above the cells may follow without a blank line
-        i = next((k for k in range(i, j - 1) if _PIPE_ONLY.match(lines[k + 1])
-                  and not _PIPE_ONLY.match(lines[k])), i)
-        block = lines[i:j]
-        bars = sum(1 for line in block if _PIPE_ONLY.match(line))
-        if len(block) >= 4 and bars * 2 >= len(block) and _PIPE_ONLY.match(block[-1]):
-            fields: list[str] = []
-            cell: str | None = None
-            for line in block:
-                if _PIPE_ONLY.match(line):
-                    fields.append(cell.strip() if cell is not None else "")
-                    cell = None
-                else:
-                    cell = line if cell is None else cell + line  # a cell wrapped over lines
-            rows = _rows_of_cells(fields)
-            if rows:
-                # one row per line where the first field of each row was; the rest left empty
-                lines_out = [""] * (j - i)
-                starts = _row_starts(block, [len(r) for r in rows])
-                for row, start in zip(rows, starts):
-                    lines_out[start] = "\t".join(row)
-                out[i:j] = lines_out
-            elif len(fields) >= 2:
-                out[i:j] = ["\t".join(fields)] + [""] * (j - i - 1)
-        i = j + 1
-    return out
-
-
-def _rows_of_cells(fields: list[str]) -> list[list[str]] | None:
-    """Cells of a whole table with no blank line between its rows: the rows, when one width fits
-    every row — the header fills the fields before the first row that holds a number, and each
-    row below starts with its label and holds numbers only after it."""
-    first = next((k for k, f in enumerate(fields) if _NUMBERISH.match(f)), None)
-    if first is None or first < 3:
-        return None
-    width = first - 1  # the header, then the label of the first row
-    if width < 2 or len(fields) % width or len(fields) // width < 3:
-        return None
-    rows = [fields[k:k + width] for k in range(0, len(fields), width)]
-    for row in rows[1:]:
-        if _NUMBERISH.match(row[0]) or not all(_NUMBERISH.match(c) or not c for c in row[1:]):
-            return None
-    return rows
-
-
-def _row_starts(block: list[str], widths: list[int]) -> list[int]:
-    """Index in the block of the first line of each row (a cell line, then its "|" line)."""
-    starts, k, cells = [], 0, 0
-    for index, line in enumerate(block):
-        if cells == 0 and len(starts) == k:
-            starts.append(index)
-        if _PIPE_ONLY.match(line):
-            cells += 1
-            if cells == widths[k]:
-                k, cells = k + 1, 0
-                if k == len(widths):
-                    break
-    return starts
+def without_pinyin(line: str) -> str:
+    """Drop pinyin annotations after characters."""
+    return _PINYIN.sub("", line)
 
 
 def finish_lines(lines: list[str], encoding: str) -> list[str]:
     """Lines the parsers read: simplified characters, pipe tables as tab lines; same count."""
+    return finish(lines, encoding)[0]
+
+
+def finish(lines: list[str], encoding: str) -> tuple[list[str], list[str] | None]:
+    """The lines the parsers read (see `finish_lines`) and, when their characters were
+    converted, the lines as written (pinyin annotations dropped)."""
+    lines = [unify_radicals(without_pinyin(line)) for line in lines]
+    written = None
     if encoding in _TRADITIONAL or looks_traditional(lines):
         # the parsers read the documents' simplified vocabulary (部门预算, 合计, 基本支出);
         # converting line by line keeps every line where it was, so line numbers still cite
+        written = lines
         lines = _simplified("\n".join(lines)).split("\n")
-    return pipe_tables(lines)
+    return table_lines(lines), written
+
+
+def _source(path: Path, data: bytes, encoding: str, lines: list[str]) -> SourceText:
+    read, written = finish(lines, encoding)
+    return SourceText(path, hashlib.sha256(data).hexdigest(), encoding, read, written=written)
 
 
 def _check_size(path: Path) -> None:
@@ -308,7 +249,7 @@ def read_document(path: Path) -> SourceText:
             raise UnreadableFile(str(error)) from None
     if not any(line.strip() for line in lines):
         raise UnreadableFile("the file has no text (only whitespace)")
-    return SourceText(path, hashlib.sha256(data).hexdigest(), encoding, finish_lines(lines, encoding))
+    return _source(path, data, encoding, lines)
 
 
 def read_source(path: Path) -> SourceText:
@@ -324,4 +265,4 @@ def read_source(path: Path) -> SourceText:
     if not text.strip():
         raise UnreadableFile("the file has no text (only whitespace)")
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
-    return SourceText(path, hashlib.sha256(data).hexdigest(), encoding, finish_lines(lines, encoding))
+    return _source(path, data, encoding, lines)

@@ -24,6 +24,11 @@ _splitter = RecursiveCharacterTextSplitter(
 )
 
 
+def _owner(doc: Document) -> str:
+    """Whose text a chunk is: "洛阳市…局 2025年" (no year when the document names none)."""
+    return f"{doc.department} {doc.year}年" if doc.year else doc.department
+
+
 def _chunk(doc: Document, kind: str, text: str, key: object, **source: object) -> Chunk:
     return Chunk(
         chunk_id=stable_id(doc.doc_id, kind, key, text),
@@ -43,7 +48,7 @@ def section_chunks(doc: Document, sections: list[Section]) -> list[Chunk]:
             continue
         heading = " > ".join(s.path)
         for k, piece in enumerate(_splitter.split_text(s.text)):
-            text = f"{doc.department} {doc.year}年 | {heading}\n{piece}"
+            text = f"{_owner(doc)} | {heading}\n{piece}"
             chunks.append(
                 _chunk(doc, "section", text, (s.section_id, k), section=heading,
                        line_start=s.line_start, line_end=s.line_end, page=s.page)
@@ -68,7 +73,7 @@ def leaf_columns(table: Table) -> str:
 
 def table_chunks(doc: Document, table: Table) -> list[Chunk]:
     name = f"{table.number + ' ' if table.number else ''}{table.title}"
-    header = f"{doc.department} {doc.year}年 | {name}（单位：{table.unit}）\n列：{'、'.join(table.columns)}"
+    header = f"{_owner(doc)} | {name}（单位：{table.unit}）\n列：{'、'.join(table.columns)}"
     if not table.rows or table.empty_note:
         text = header + ("\n" + table.empty_note if table.empty_note else "")
         return [_chunk(doc, "table", text, table.table_id, table=table.title,
@@ -78,7 +83,7 @@ def table_chunks(doc: Document, table: Table) -> list[Chunk]:
         group = table.rows[start : start + ROWS_PER_CHUNK]
         text = header + "\n" + "\n".join(row_text(r) for r in group)
         labels = "、".join(dict.fromkeys(r.label for r in group))
-        dense = f"{doc.department} {doc.year}年 | {name}\n列：{leaf_columns(table)}\n行：{labels}"
+        dense = f"{_owner(doc)} | {name}\n列：{leaf_columns(table)}\n行：{labels}"
         chunks.append(
             _chunk(doc, "table", text, (table.table_id, start), table=table.title, dense_text=dense,
                    line_start=group[0].line, line_end=group[-1].line, page=group[0].page)
@@ -99,7 +104,7 @@ def indicator_chunks(doc: Document, indicators: list[Indicator]) -> list[Chunk]:
             for i in items
         ]
         for start in range(0, len(lines), ROWS_PER_CHUNK * 2):
-            text = f"{doc.department} {doc.year}年 | {table} | {owner}\n" + "\n".join(
+            text = f"{_owner(doc)} | {table} | {owner}\n" + "\n".join(
                 lines[start : start + ROWS_PER_CHUNK * 2]
             )
             part = items[start : start + ROWS_PER_CHUNK * 2]

@@ -36,7 +36,7 @@ class EmbeddingModelMissing(Exception):
     """The embedding model folder is not there (set-up not run) or cannot be loaded."""
 
 
-def load_embedder(model: str, batch_size: int = 4) -> Embeddings:
+def load_embedder(model: str, batch_size: int = 16) -> Embeddings:
     """Load a sentence-transformers model through langchain, with e5's query/passage prompts."""
     from langchain_huggingface import HuggingFaceEmbeddings
 
@@ -91,7 +91,7 @@ class LazyEmbeddings(Embeddings):
     document batches (indexing) use torch's own setting.
     """
 
-    def __init__(self, model: str, batch_size: int = 4, cache_size: int = QUERY_CACHE) -> None:
+    def __init__(self, model: str, batch_size: int = 16, cache_size: int = QUERY_CACHE) -> None:
         self.model, self.batch_size = model, batch_size
         self._embedder: Embeddings | None = None
         self._lock = Lock()

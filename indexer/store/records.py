@@ -304,6 +304,6 @@ def export_facts(db: Database) -> Iterator[dict[str, object]]:
                         "doc_id": d.doc_id, "department": d.department, "year": d.year,
                         "table": t.title, "table_number": t.number, "row": r.label,
                         "code": r.code, "column": c.column, "value": c.value,
-                        "unit": "万元", "text": c.text, "original_unit": c.unit, "page": c.page,
+                        "unit": "%" if c.unit == "%" else "万元", "text": c.text, "original_unit": c.unit, "page": c.page,
                         "line": c.line, "verified": r.verified,
                     }

@@ -204,8 +204,8 @@ def test_how_long_a_repair_takes_by_meaning(ask):
     assert (a.value, a.unit) == (pytest.approx(4), "小时")
 
 
-@pytest.mark.xfail(strict=True, reason="the indicator “12345 工作人员 7人” is not found: 人员 is a filler and "
-                                       "“工作” is left unread")
+@pytest.mark.xfail(strict=True, reason="the indicator “12345 工作人员 7人” is not linked: “工作人员” is left "
+                                       "unread beside the project 12345专项经费")
 def test_how_many_staff_a_project_pays(ask):
     a = ask("区审批局12345专项经费有几个工作人员")
     assert (a.value, a.unit) == (pytest.approx(7), "人")
@@ -325,11 +325,19 @@ def test_a_project_found_in_one_document_answers_and_says_whose(ask, question, v
     assert "问题没有写部门" in a.answer and department in a.answer
 
 
-@pytest.mark.xfail(strict=True, reason="only one document has the indicator, yet it is offered as a list of "
-                                       "“几个部门” with one entry and no figure")
-@pytest.mark.parametrize("question", ["12345专项经费维护社会稳定率要达到多少", "金融扶贫贷款贴息的覆盖率指标定了多少"])
-def test_an_indicator_found_in_one_document_answers(ask, question):
-    assert ask(question).value is not None
+@pytest.mark.parametrize(("question", "value", "department"), [
+    ("12345专项经费维护社会稳定率要达到多少", 90, APPROVALS),  # 有效维护我区社会稳定率 ≥90%
+    ("金融扶贫贷款贴息的覆盖率指标定了多少", 95, GOV),  # 扶贫贴息覆盖率 ≥95%
+])
+def test_an_indicator_found_in_one_document_answers(ask, question, value, department):
+    a = ask(question)
+    assert (a.value, a.unit) == (pytest.approx(value), "%") and departments(a) == {department}
+
+
+def test_a_figure_asked_back_is_looked_up_by_value(ask):
+    a = ask("752.11万元是什么钱")  # 区政数局 2023: 项目支出 752.11 万元
+    assert a.answerable and a.value is None and departments(a) == {DISTRICT_DATA}
+    assert "项目支出" in a.answer and DISTRICT_DATA in a.answer and "2256.33" not in a.answer
 
 
 # ---- several parts ------------------------------------------------------------------------------------
@@ -375,10 +383,3 @@ def test_the_projects_of_a_department_are_listed(ask):
                                        "row of the tables says 1074.61")
 def test_the_income_of_a_department(ask):
     assert ask("区政府办2025年收入是多少").value == pytest.approx(1074.61)
-
-
-@pytest.mark.xfail(strict=True, reason="a figure asked back is not looked up by value; the held-back text adds "
-                                       "three figures of 752.11 into “金额为752.11万元的项目为2256.33万元”")
-def test_a_figure_asked_back_is_named(ask):
-    a = ask("752.11万元是什么钱")
-    assert "项目支出" in a.answer and "2256.33" not in a.answer

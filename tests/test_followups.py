@@ -151,8 +151,6 @@ def test_the_thread_continues_after_thanks(basic):
 
 # ---- two departments in context -------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason="“和区政府办比呢” becomes “西工街道和区政府办基本支出多少”, held back as a "
-                                       "quoted sentence instead of both figures")
 def test_a_comparison_states_both_departments_figures(corpus_engine):
     a = converse(corpus_engine, ["瀍河审批局2025年基本支出多少", "西工街道呢？", "和区政府办比呢？"])[-1]
     assert "1137.99" in a.answer and "833.26" in a.answer

@@ -288,6 +288,7 @@ class Indexer:
             # stored again (a name given now, a rename) or a run killed after its commit: its
             # earlier chunks (their text carries the old name) and the same ids, upserted below
             stale_ids += store.chunk_ids(self.conn, [doc_id]) + [c.chunk_id for c in parsed.chunks]
+        stale_ids = list(dict.fromkeys(stale_ids))  # an id both stored and new is deleted once
         unknown = [d for d, ids in stale.items() if not ids]
         database = self.conn.location
         with writing(database):

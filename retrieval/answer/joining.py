@@ -66,8 +66,8 @@ def combined(text: str, parts: list[tuple[str, Answer]]) -> Answer:
     answers = [a for _, a in parts]
     # a part not answered (refused, held back, several readings) leaves the rest unsure of what the
     # question meant: no figure leads then (the one stated may not be the one asked for)
-    missing = any(a.value is None and a.verdict is None and (_asks_quantity(r) or a.intent in (
-        "refusal", "held_back", "alternatives")) for r, a in parts)
+    # (a part asking in words — 来自哪类资金 — that is not answered leaves a figure fully read standing)
+    missing = any(a.value is None and a.verdict is None and _asks_quantity(r) for r, a in parts)
     lead = next((a for r, a in parts if a.value is not None and _asks_quantity(r)),
                 next((a for a in answers if a.value is not None), answers[0]))
     verdict = next((a.verdict for a in answers if a.verdict is not None), None)

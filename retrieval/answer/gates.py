@@ -193,11 +193,21 @@ EVIDENCE_LINE = 80  # a cited line this short speaks of its figure; a longer pas
 
 def _evidence_text(result: Result) -> str:
     """What the cited sources write of the figures themselves: a table's title, the row and the
-    column (not the row's other cells), a sentence or an indicator's line."""
-    cites = [f.citation for f in result.figures] + list(result.citations)
-    return re.sub(r"\s+", "", "".join(
-        f"{c.table}|{c.row or ''}|{c.column or ''}|" if c.kind == "table" and c.table
-        else f"{c.quote}|" if len(c.quote) <= EVIDENCE_LINE else "" for c in cites))
+    column (not the row's other cells), the clause of a sentence that states the figure (not the
+    items beside it: "一是购置费0.00万元，二是运行维护费4.60万元"), an indicator's line."""
+    out = []
+    for f in result.figures:
+        c = f.citation
+        if c.kind == "table" and c.table:
+            out.append(f"{c.table}|{c.row or ''}|{c.column or ''}")
+        elif len(c.quote) <= EVIDENCE_LINE:
+            out += [part for part in re.split(r"[,，;；。:：]", c.quote) if _states(part, f.value)]
+    return re.sub(r"\s+", "", "|".join(out))
+
+
+def _states(clause: str, value: float) -> bool:
+    numbers = [float(x) for x in re.findall(r"\d+(?:\.\d+)?", clause.replace(",", ""))]
+    return any(abs(n - value) < 1e-6 or abs(n - value * 10000) < 1e-3 for n in numbers)
 
 
 def _stated(reading: Reading) -> bool:

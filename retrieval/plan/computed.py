@@ -114,6 +114,11 @@ def share(ctx: Context) -> list[Interpretation]:
         if ctx.text[base.end:base.end + 1] == "的":
             return [interp(_share_plan(part, base.leaf, base.name), 0.84, src, (part.start, part.end),
                            (base.start, base.end), *ops)]
+        # "Y里（当中），一半以上是X": the item the others are inside of is the base
+        if re.match(r"的?(?:里面|里头|里|当中|之中|中)", ctx.text[part.end:]):
+            part, base = items[1], items[0]
+            return [interp(_share_plan(part, base.leaf, base.name), 0.84, src, (part.start, part.end),
+                           (base.start, base.end), *ops)]
     if len(items) == 1 and items[0].name not in ("支出总计", "收入总计", "收支总计"):
         # "有几成花在X上", "X的比例": of the whole budget
         part = items[0]

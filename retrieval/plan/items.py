@@ -138,7 +138,33 @@ def _found(ctx: Context, src: Source, floor: float) -> list[Item]:
         if own:
             leaf = Plan(op="value", entity=src.key(own[0].key), label=f"{src.department}机关本级")
             found.append(Item(m.start(), m.end(), "机关本级", leaf, 0.95, "unit"))
+    found += _coordinated(ctx, src, found, floor)
     return _explained([_described(ctx, i) for i in found], text)
+
+
+_AND = re.compile(r"[和与及、跟]|以及")
+
+
+def _coordinated(ctx: Context, src: Source, found: list[Item], floor: float) -> list[Item]:
+    """"公务用车购置和运行维护": a second item written without the head it shares with the first
+    (公务用车); it is linked with that head put back, and reads its own words."""
+    text, out = ctx.text, []
+    for item in found:
+        m = _AND.match(text, item.end)
+        run = next((r for r in ctx.reading.content if m and r.start <= m.end() < r.end), None)
+        if m is None or run is None or any(i.start <= m.end() < i.end for i in found):
+            continue
+        written, rest = text[item.start:item.end], text[m.end():run.end]
+        for k in range(len(written) - 1, 1, -1):
+            joined = written[:k] + rest
+            links = [c for c in src.index.link(joined) if c.score >= floor and c.end > k and c.start < k
+                     and c.kind not in ("indicator", "indicator_project") and c.name != item.name]
+            leaf = next(((c, leaf) for c in links if (leaf := leaf_for(src, c.name))), None)
+            if leaf:
+                c, plan = leaf
+                out.append(Item(m.end(), m.end() + c.end - k, c.name, plan, round(c.score * 0.98, 3), c.kind))
+                break
+    return out
 
 
 def _explained(found: list[Item], text: str) -> list[Item]:

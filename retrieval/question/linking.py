@@ -45,6 +45,17 @@ def loose_with_offsets(text: str) -> tuple[str, list[int]]:
 _GENERIC_ENDS = ("专项经费", "工作经费", "经费", "费用", "支出", "资金", "费")
 
 
+def _beside(c: Candidate, exact: list[tuple[int, int]]) -> Candidate:
+    if c.evidence == "exact":
+        return c
+    for a, b in exact:
+        if a == c.start and b < c.end:
+            return c.model_copy(update={"start": b})
+        if b == c.end and a > c.start:
+            return c.model_copy(update={"end": a})
+    return c
+
+
 def _places(department: str) -> list[str]:
     """The place names a department's own names begin with (洛阳市西工区 → 洛阳市, 西工区, 西工)."""
     dept = parse_name(department)
@@ -182,9 +193,12 @@ class EntityIndex:
                                        start=at[start], end=at[end - 1] + 1, evidence=how))
         # a name matched inside another name the question writes out in full is no naming of its own
         # ("工作经费" of "110联动专项工作经费" is not 党建工作经费)
-        exact = [(c.start, c.end) for c in found if c.evidence == "exact"]
+        exact = [(c.start, c.end, c.name) for c in found if c.evidence == "exact"]
         found = [c for c in found if c.evidence == "exact" or not any(
-            a <= c.start and c.end <= b and (b - a) > (c.end - c.start) for a, b in exact)]
+            a <= c.start and c.end <= b and (b - a) > (c.end - c.start) for a, b, _ in exact)]
+        # a loose match stretching over another entity's full name ("公务用车[购置费和]运行维护费")
+        # reads only its own side of it
+        found = [_beside(c, [(a, b) for a, b, name in exact if name != c.name]) for c in found]
         return sorted(found, key=lambda c: (-c.score, -(c.end - c.start)))
 
     def _score(self, e: Entity, q: str, q_pairs: set[str]) -> tuple[float, int, int, str]:

@@ -115,6 +115,7 @@ def body_aliases(body: str, home_level: str) -> dict[str, int]:
         names_extra[core[0] + core[2] + short] = 2
     names = {v + s: 2 for v in variants for s in {suffix, short} if v} | names_extra
     names[body] = 2
+    names |= {n: 2 for n in short_forms({body}) if n not in names}  # 贵阳国家高新区 → 贵阳高新区
     return {n: s for n, s in names.items() if len(n) >= 3 or n == body}
 
 
@@ -144,7 +145,12 @@ def department_aliases(name: str) -> set[str]:
             parents = {"".join(p + lv for p, lv in regions[:-1])}
             parents |= {a for a in region_aliases(*regions[-2]) if a[-1] in LEVEL_CHARS}
             prefixes |= {p + a for p in parents for a in home}
-    names = {p + b for p in prefixes for b in bodies if len(p + b) >= 2} | {name}
+    return short_forms({p + b for p in prefixes for b in bodies if len(p + b) >= 2} | {name})
+
+
+def short_forms(names: set[str]) -> set[str]:
+    """The names with the short forms every reader uses for their long words."""
+    names = set(names)
     for long, short in ABBREVIATIONS:  # 重庆高新技术产业开发区管理委员会 → 重庆高新区管委会, 重庆高新区
         names |= {n.replace(long, short) for n in names if long in n}
     # "贵阳国家高新区" is said "贵阳高新区": a 国家(级) rank inside a name is often left out

@@ -306,9 +306,11 @@ def _responder(settings: Settings, engine):
 
 def _show_answer(answer, as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps(answer.contract(), ensure_ascii=False))
+        typer.echo(json.dumps(answer.response(), ensure_ascii=False))
         return
     typer.echo(answer.answer)
+    for warning in answer.warnings:
+        typer.echo(f"注意：{warning}")
     if answer.interpretation:
         typer.echo(f"我理解为：{answer.interpretation}")
     if answer.computation:

@@ -1,7 +1,8 @@
 """`budgetqa serve`: the answer engine as a small HTTP JSON API (FastAPI, run by uvicorn).
 
     POST /ask        {"question": "...", "doc_ids": [...]?, "history": [[q, a], ...]?}
-                     → the answer contract of `budgetqa ask --json` (Answer.contract())
+                     → the answer of `budgetqa ask --json` (Answer.response(): the contract and
+                     model_used, model_rejected_reason, warnings beside it)
     GET  /health     → {"status": "ok", "documents": n}
     GET  /documents  → the indexed documents
     POST /documents  {"file_name": "...", "content_base64": "..."} → the upload's outcome
@@ -70,7 +71,7 @@ def create_app(settings: Settings) -> FastAPI:
         from retrieval.engine import QuestionError
 
         try:
-            return state["responder"].answer(request.question, request.doc_ids, request.history).contract()
+            return state["responder"].answer(request.question, request.doc_ids, request.history).response()
         except QuestionError as error:
             raise HTTPException(status_code=422, detail=str(error)) from None
 

@@ -12,6 +12,7 @@ from threading import Lock
 import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import InternalError
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
@@ -192,7 +193,10 @@ class VectorIndex:
         if doc_ids and len(doc_ids) <= EXACT_DOCUMENTS:
             return self._exact_hits(query, k, list(dict.fromkeys(doc_ids)))
         where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids else None
-        hits = self.store.similarity_search_with_score(query, k=k, filter=where)
+        try:
+            hits = self.store.similarity_search_with_score(query, k=k, filter=where)
+        except InternalError:  # chunks being written by another process: keyword search answers
+            return []
         return [(doc.id, doc.metadata.get("doc_id", ""), 1.0 - float(distance)) for doc, distance in hits]
 
     def search(self, query: str, k: int = 10, doc_ids: list[str] | None = None) -> list[tuple[str, float]]:
@@ -224,17 +228,21 @@ class VectorIndex:
             if doc_id in self._kept:
                 self._kept.move_to_end(doc_id)
                 return self._kept[doc_id]
-        held = self.store.get(where={"doc_id": doc_id}, include=["embeddings"])
+        try:
+            held = self.store.get(where={"doc_id": doc_id}, include=["embeddings"])
+        except InternalError:  # "Error finding id": another process is writing these chunks
+            held = {"ids": []}
         ids = list(held["ids"])
+        if not ids:  # not (yet) in Chroma — another process is indexing it: no dense hits, and
+            return [], np.zeros((0, 0), dtype=np.float32)  # asked again next time
         vectors = np.asarray(held["embeddings"], dtype=np.float32).reshape(len(ids), -1)
-        if ids:
-            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-            order = sorted(range(len(ids)), key=ids.__getitem__)  # the same order in every process
-            ids, vectors = [ids[i] for i in order], vectors[order]
-            with self._kept_lock:  # a document not yet in Chroma is asked again next time
-                self._kept[doc_id] = (ids, vectors)
-                while len(self._kept) > KEPT_DOCUMENTS:
-                    self._kept.popitem(last=False)
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        order = sorted(range(len(ids)), key=ids.__getitem__)  # the same order in every process
+        ids, vectors = [ids[i] for i in order], vectors[order]
+        with self._kept_lock:
+            self._kept[doc_id] = (ids, vectors)
+            while len(self._kept) > KEPT_DOCUMENTS:
+                self._kept.popitem(last=False)
         return ids, vectors
 
 

@@ -78,6 +78,7 @@ def index(
     if year is not None and not 1990 <= year <= 2100:
         errors.print(f"[red]error:[/red] --year {year} is not a budget year")
         raise typer.Exit(2)
+    from indexer.limits import Limits
     from indexer.pipeline import Indexer, expand_paths
     from indexer.search.vectors import LazyEmbeddings, VectorIndex, chroma_client
 
@@ -92,7 +93,7 @@ def index(
             raise
         typer.echo(f"error     cannot open {shown(settings.chroma_dir)}: {why}", err=True)
         raise typer.Exit(1) from None
-    indexer = Indexer(conn, vectors, settings.keywords)
+    indexer = Indexer(conn, vectors, settings.keywords, Limits.from_settings(settings))
     files = expand_paths(paths)
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

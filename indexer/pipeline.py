@@ -20,6 +20,7 @@ from indexer.search.bm25 import LEGACY_FILE, BM25Index, OldLayout
 from indexer.search.chunks import build_chunks
 from indexer.search.state import DENSE, READY
 from indexer.failures import StoreWriteError, describe, shown, writing
+from indexer.limits import DEFAULT, Limits, TooLarge
 from indexer.parse.indicators import parse_indicator_tables
 from indexer.parse.layout import clean_title, find_tables, listed_tables
 from indexer.read.load import (
@@ -183,10 +184,12 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 class Indexer:
     """Indexes files into the fact store and the search indexes of one store directory."""
 
-    def __init__(self, conn: Database, vectors: VectorIndex, bm25_dir: Path | str) -> None:
+    def __init__(self, conn: Database, vectors: VectorIndex, bm25_dir: Path | str,
+                 limits: Limits = DEFAULT) -> None:
         self.conn = conn
         self.vectors = vectors
         self.bm25_dir = bm25_dir
+        self.limits = limits
         self._keywords: BM25Index | None = None
 
     @property
@@ -259,8 +262,9 @@ class Indexer:
             if same is not None and all(doc_id == same.doc_id for doc_id, _ in stored) and (
                     department in (None, same.department) and year in (None, same.year)):
                 return self._unchanged(result, same)
-            parsed = parse_source(read_document(path), department, year)
-        except (UnreadableFile, NotABudgetDocument, TruncatedDocument) as error:
+            parsed = parse_source(read_document(path, self.limits), department, year)
+            self.limits.check_chunks(len(parsed.chunks))
+        except (UnreadableFile, NotABudgetDocument, TruncatedDocument, TooLarge) as error:
             result.message = getattr(error, "problem", str(error))  # the CLI names the file
             return result
         except OSError as error:  # the input cannot be read (permissions, I/O): this file fails

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from indexer import store
 from indexer.failures import StoreWriteError, cause, writing
+from indexer.limits import Limits, TooLarge
 from indexer.read.load import SUPPORTED_SUFFIXES, NotABudgetDocument, UnreadableFile, read_document
 from indexer.pipeline import Indexer, IndexResult, TruncatedDocument, parse_source
 from indexer.records import Document
@@ -121,13 +122,15 @@ def index_upload(name: str, data: bytes, settings: Settings, embedder,
     if not data:
         return rejected("文件为空")
     progress(0.05, "检查文件…")
+    limits = Limits.from_settings(settings)
     # parse a staged copy first: a file that cannot be indexed never reaches the store's folder
     with tempfile.TemporaryDirectory() as tmp:
         staged = Path(tmp) / safe
         staged.write_bytes(data)
         try:
-            parsed = parse_source(read_document(staged))
-        except (UnreadableFile, NotABudgetDocument, TruncatedDocument) as error:
+            parsed = parse_source(read_document(staged, limits))
+            limits.check_chunks(len(parsed.chunks))
+        except (UnreadableFile, NotABudgetDocument, TruncatedDocument, TooLarge) as error:
             return rejected(reason(error))
     progress(0.15, "解析完成，正在建立索引…")
     chunks = len(parsed.chunks)
@@ -173,7 +176,7 @@ def _index_into(target: Path, data: bytes, settings: Settings, embedder, chunks:
                 embedder, lambda n: progress(0.15 + 0.75 * min(n / max(chunks, 1), 1.0),
                                              f"建立检索索引 {min(n, chunks)}/{chunks}…"))
             vectors = VectorIndex(chroma_client(settings), settings.collection, report)
-            result = Indexer(conn, vectors, settings.keywords).index([target])[0]
+            result = Indexer(conn, vectors, settings.keywords, Limits.from_settings(settings)).index([target])[0]
             # failed, or the same content already stored from another path: keep no copy
             if result.status == "failed" or not store.documents_at_path(conn, str(target.resolve())):
                 _restore(target, previous)

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from indexer.limits import DEFAULT, Limits, TooLarge
+
 TEXT_SUFFIXES = {".txt", ".md", ".text"}
 PDF_SUFFIXES = {".pdf"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -257,18 +259,26 @@ def _check_size(path: Path) -> None:
         raise UnreadableFile(f"the file is too large ({size / 1e6:.1f} MB, limit {MAX_BYTES // 10**6} MB)")
 
 
-def read_document(path: Path) -> SourceText:
+def read_document(path: Path, limits: Limits = DEFAULT) -> SourceText:
     """Read any supported file into lines, by its suffix: text, PDF, HTML, Excel or Word.
 
     Args:
         path: the file.
+        limits: what reading one file may cost (a .docx/.xlsx unpacked, rows of a sheet).
 
     Returns:
         Its lines (tables as tab-separated lines), hash and encoding (or format).
 
     Raises:
-        UnreadableFile: unsupported type, empty, too large, or not readable as its type.
+        UnreadableFile: unsupported type, empty, too large, over a limit, or not readable as its type.
     """
+    try:
+        return _read_document(path, limits)
+    except TooLarge as error:
+        raise UnreadableFile(str(error)) from None
+
+
+def _read_document(path: Path, limits: Limits) -> SourceText:
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
         return read_source(path)
@@ -279,6 +289,8 @@ def read_document(path: Path) -> SourceText:
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableFile(f"unsupported file type '{suffix or '(none)'}' (supported: {SUPPORTED_NAMES})")
     _check_size(path)
+    if suffix in EXCEL_SUFFIXES | WORD_SUFFIXES and suffix != ".xls":
+        limits.check_zip(path)  # from the zip directory, before anything is unpacked
     data = path.read_bytes()
     if suffix in HTML_SUFFIXES:
         from indexer.read.html import UnreadableHTML, html_lines
@@ -295,7 +307,7 @@ def read_document(path: Path) -> SourceText:
 
         encoding = suffix.lstrip(".")
         try:
-            lines = workbook_lines(path)
+            lines = workbook_lines(path, limits)
         except UnreadableWorkbook as error:
             raise UnreadableFile(str(error)) from None
     else:

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table as RichTable
 
 from indexer import store
@@ -97,8 +97,9 @@ def index(
     files = expand_paths(paths)
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      console=errors, transient=True) as progress:
+                      TimeRemainingColumn(), console=errors, transient=True) as progress:
             task = progress.add_task("indexing", total=len(files))
+            indexer.embedding = _embedding_bar(progress)
             results = indexer.index(files, progress=lambda p: progress.advance(task),
                                     department=department, year=year)
     except StoreWriteError as error:  # disk full, permission denied: one line, not a traceback
@@ -125,6 +126,25 @@ def index(
     for r in failed:
         typer.echo(f"error     {shown(r.path)}: {r.message}", err=True)
     raise typer.Exit(1 if failed else 0)
+
+
+LARGE_DOCUMENT = 200  # chunks: a document this large gets its own bar with the time left
+
+
+def _embedding_bar(progress: Progress):
+    """A bar per large document while its chunks are embedded (rich estimates the time left)."""
+    tasks: dict[str, int] = {}
+
+    def show(source, done: int, total: int) -> None:
+        if total < LARGE_DOCUMENT:
+            return
+        name = shown(Path(str(source)).name)
+        if name not in tasks:
+            tasks[name] = progress.add_task(f"embedding {name} ({total} chunks)", total=total)
+        progress.update(tasks[name], completed=done)
+        if done >= total:
+            progress.remove_task(tasks.pop(name))
+    return show
 
 
 @app.command()
@@ -161,7 +181,10 @@ def table(
     as_csv: Annotated[bool, typer.Option("--csv", help="print CSV")] = False,
     store_dir: StoreOption = None,
 ) -> None:
-    """Show one table with its rows and cells."""
+    """Show one table with its rows and cells (CSV: cells that a spreadsheet would run as a formula
+    are quoted, numbers kept)."""
+    from ui.csv_cells import safe_row
+
     conn = open_store(settings_for(store_dir))
     document = _document(conn, doc)
     all_tables = store.tables(conn, document.doc_id)
@@ -174,8 +197,8 @@ def table(
         body.append([r.label, r.code or "", r.category or "", *[by_column.get(c, "") for c in chosen.columns], check])
     if as_csv:
         writer = csv.writer(sys.stdout)
-        writer.writerow(header)
-        writer.writerows(body)
+        writer.writerow(safe_row(header))
+        writer.writerows(safe_row(line) for line in body)
         return
     out = RichTable(*header, title=f"{chosen.number or ''} {chosen.title}（单位：{chosen.unit}）")
     for line in body:
@@ -191,6 +214,8 @@ def export(
     store_dir: StoreOption = None,
 ) -> None:
     """Print every table value as one fact per line, with its source."""
+    from ui.csv_cells import safe_cell
+
     if fmt not in ("jsonl", "csv"):
         errors.print(f"[red]error:[/red] unknown format {fmt!r}: use jsonl or csv")
         raise typer.Exit(2)
@@ -205,7 +230,7 @@ def export(
         if writer is None:
             writer = csv.DictWriter(sys.stdout, fieldnames=list(fact))
             writer.writeheader()
-        writer.writerow(fact)
+        writer.writerow({k: safe_cell(v) for k, v in fact.items()})
 
 
 @app.command()

@@ -190,6 +190,8 @@ class Indexer:
         self.vectors = vectors
         self.bm25_dir = bm25_dir
         self.limits = limits
+        # told (file or doc_id, chunks embedded, chunks) as a document's chunks are embedded
+        self.embedding: Callable[[Path | str, int, int], None] = lambda source, done, total: None
         self._keywords: BM25Index | None = None
 
     @property
@@ -284,8 +286,10 @@ class Indexer:
         # read before the replacement deletes them
         stale = {d: store.chunk_ids(self.conn, [d]) for d in old if d in held}
         stale_ids = [c for ids in stale.values() for c in ids]
-        if doc_id in held:  # a run killed after its commit: the same ids, upserted again below
-            stale_ids += [c.chunk_id for c in parsed.chunks]
+        resume = doc_id in held  # a run killed after its commit: Chroma keeps what it has
+        if resume:
+            fresh = {c.chunk_id for c in parsed.chunks}
+            stale_ids += [c for c in store.chunk_ids(self.conn, [doc_id]) if c not in fresh]
         unknown = [d for d, ids in stale.items() if not ids]
         database = self.conn.location
         with writing(database):
@@ -295,7 +299,8 @@ class Indexer:
         with writing(self.vectors.location):
             self.vectors.delete_chunks(stale_ids)
             self.vectors.delete_documents(unknown)  # none unless the fact store lost their chunks
-            self.vectors.add(parsed.chunks)
+            add = self.vectors.add_missing if resume else self.vectors.add
+            add(parsed.chunks, lambda done, total: self.embedding(path, done, total))
         with writing(database):
             store.set_search_state(self.conn, doc_id, DENSE)
         # the keyword segment is written by `reconcile`, with the words of every file of the run
@@ -343,9 +348,9 @@ class Indexer:
             with writing(self.bm25_dir):
                 keywords.register(doc_id)
             with writing(self.vectors.location):
-                if doc_id in held:  # a killed run may have left some of its chunks
-                    self.vectors.delete_chunks(store.chunk_ids(self.conn, [doc_id]))
-                self.vectors.add(store.chunks(self.conn, doc_id))
+                # a killed run may have left some of its chunks: only the others are embedded
+                add = self.vectors.add_missing if doc_id in held else self.vectors.add
+                add(store.chunks(self.conn, doc_id), lambda done, total: self.embedding(doc_id, done, total))
             with writing(self.conn.location):
                 store.set_search_state(self.conn, doc_id, DENSE)
             states[doc_id] = DENSE

@@ -35,9 +35,9 @@ from indexer.search.vectors import LazyEmbeddings, VectorIndex, chroma_client
 store_dir, docs, stop, model = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3]), sys.argv[4]
 settings = Settings(store=store_dir, embedding_model=model)
 add = VectorIndex.add
-def slow_add(self, chunks):
+def slow_add(self, chunks, *args):
     time.sleep(0.3)
-    return add(self, chunks)
+    return add(self, chunks, *args)
 VectorIndex.add = slow_add
 indexer = Indexer(store.connect(settings.database, writable=True),
                   VectorIndex(chroma_client(settings), settings.collection, LazyEmbeddings(model)),

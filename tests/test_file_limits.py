@@ -140,3 +140,42 @@ def test_a_document_over_its_chunks_limit_is_refused_before_embedding(tmp_path, 
     assert run.stderr.strip() == (f"error     {DATA / XIGONG_GOV}: 文件切分出 78 个检索片段，超过上限 10 个"
                                   "（一份部门预算约 50–300 个），未收录")
 
+
+
+class Counting:
+    """The real embedder, counting the texts it embeds for documents."""
+
+    def __init__(self, inner) -> None:
+        self.inner, self.embedded = inner, 0
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        self.embedded += len(texts)
+        return self.inner.embed_documents(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.inner.embed_query(text)
+
+
+def test_an_interrupted_document_resumes_without_embedding_its_chunks_again(tmp_path, embedder):
+    """Before: the chunks of a document a killed run left half in Chroma were deleted and all
+    embedded again on every run (hours for a large workbook)."""
+    from indexer import store
+    from indexer.pipeline import Indexer
+    from indexer.search.state import PENDING
+    from indexer.search.vectors import VectorIndex, chroma_client
+
+    settings = Settings(store=tmp_path / "store")
+    counting = Counting(embedder)
+    indexer = Indexer(store.connect(settings.database),
+                      VectorIndex(chroma_client(settings), settings.collection, counting), settings.keywords)
+    progress: list[tuple[int, int]] = []
+    indexer.embedding = lambda source, done, total: progress.append((done, total))
+    result = indexer.index([DATA / XIGONG_GOV])[0]
+    assert progress == [(78, 78)]
+    ids = store.chunk_ids(indexer.conn, [result.doc_id])
+    indexer.vectors.delete_chunks(ids[:30])  # as a run killed while embedding leaves it
+    store.set_search_state(indexer.conn, result.doc_id, PENDING)
+    counting.embedded = 0
+    again = indexer.index([DATA / XIGONG_GOV])[0]
+    assert again.status == "unchanged" and counting.embedded == 30
+    assert len(indexer.vectors.store.get(where={"doc_id": result.doc_id}, include=[])["ids"]) == len(ids) == 78

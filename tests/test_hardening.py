@@ -304,9 +304,9 @@ def test_a_full_disk_in_chromas_compaction_is_one_line(indexed, small_disk, mode
     library.write_bytes(park_text("圖書館").encode("big5"))
     add = VectorIndex.add
 
-    def add_on_a_full_disk(self, chunks):
+    def add_on_a_full_disk(self, chunks, *args):
         fill(small_disk)
-        return add(self, chunks)
+        return add(self, chunks, *args)
 
     monkeypatch.setattr(VectorIndex, "add", add_on_a_full_disk)
     monkeypatch.setenv("BUDGETQA_EMBEDDING_MODEL", str(model_dir))
@@ -329,7 +329,7 @@ def test_a_full_disk_in_chromas_compaction_is_one_line(indexed, small_disk, mode
 def test_an_unreadable_input_file_is_named_with_its_cause(tmp_path, monkeypatch):
     import indexer.pipeline
 
-    def denied(path):
+    def denied(path, *args):
         raise PermissionError(errno.EACCES, "Permission denied", str(path))
 
     monkeypatch.setattr(indexer.pipeline, "read_document", denied)

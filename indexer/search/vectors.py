@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 from threading import Lock
@@ -160,7 +161,8 @@ class VectorIndex:
         self._kept: OrderedDict[str, tuple[list[str], np.ndarray]] = OrderedDict()
         self._kept_lock = Lock()
 
-    def add(self, chunks: list[Chunk]) -> None:
+    def add(self, chunks: list[Chunk], progress: Callable[[int, int], None] | None = None) -> None:
+        """Embed and store chunks, telling `progress(done, total)` after each batch."""
         for start in range(0, len(chunks), BATCH):
             batch = chunks[start : start + BATCH]
             self.store.add_texts(
@@ -168,6 +170,23 @@ class VectorIndex:
                 metadatas=[_metadata(c) for c in batch],
                 ids=[c.chunk_id for c in batch],
             )
+            if progress is not None:
+                progress(start + len(batch), len(chunks))
+
+    def add_missing(self, chunks: list[Chunk], progress: Callable[[int, int], None] | None = None) -> None:
+        """Store chunks, embedding only those Chroma lacks: a run interrupted half-way through a
+        large document resumes where it stopped. A chunk's id is a hash of its text, so a vector
+        held under it is right; its metadata (department, year given anew) is rewritten."""
+        held: set[str] = set()
+        ids = [c.chunk_id for c in chunks]
+        for start in range(0, len(ids), BATCH):
+            held.update(self.store.get(ids=ids[start : start + BATCH], include=[])["ids"])
+        kept = [c for c in chunks if c.chunk_id in held]
+        for start in range(0, len(kept), BATCH):
+            batch = kept[start : start + BATCH]
+            self.store._collection.update(ids=[c.chunk_id for c in batch],
+                                          metadatas=[_metadata(c) for c in batch])
+        self.add([c for c in chunks if c.chunk_id not in held], progress)
 
     def delete_chunks(self, chunk_ids: list[str]) -> None:
         """Delete chunks by id: no search of the collection (a filtered read grows with it)."""

@@ -32,6 +32,7 @@ from retrieval.question.mentions import normalise_question
 from retrieval.service import StoreMissing, open_engine
 from ui import conversations, presenter, upload_jobs
 from ui.citations import CitationView, citation_views, marked_answer, page_image
+from ui.csv_cells import frame_csv
 from ui.names import short_names
 from ui.presenter import Reply, escape_markdown
 from ui.warnings import reader_warning
@@ -348,7 +349,7 @@ def show_reply(r: Reply, docs: list[Document], engine: Engine, settings: Setting
                 st.table(items.style.format({"数值": presenter.number}).hide(axis="index"))
             else:
                 st.dataframe(items, hide_index=True)
-            st.download_button("下载明细", items.to_csv(index=False).encode("utf-8-sig"), file_name="明细.csv",
+            st.download_button("下载明细", frame_csv(items), file_name="明细.csv",
                                mime="text/csv", key=f"csv_{n}")
         for i, option in enumerate(a.alternatives):
             if st.button(escape_markdown(option), key=f"alt_{n}_{i}"):

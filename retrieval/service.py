@@ -15,6 +15,7 @@ from retrieval import caches
 from retrieval.engine import Engine
 from retrieval.question.conversation import History
 from retrieval.records import Answer
+from retrieval.row_checks import with_row_warnings
 from retrieval.search import HybridSearch
 
 # with no logging configured, a warning is printed to stderr as its bare message: one line
@@ -60,13 +61,21 @@ class Responder:
         return cls(engine, build_answerer(settings, engine), on_note)
 
     def answer(self, question: str, doc_ids: list[str] | None = None, history: History = ()) -> Answer:
-        """Raises QuestionError for an empty or over-long question, as `Engine.answer`."""
+        """Raises QuestionError for an empty or over-long question, as `Engine.answer`.
+        A cited row that fails its table's sums is named in the answer's `warnings`."""
         if self.answerer is None:
-            return self.engine.answer(question, doc_ids, history)
-        result = self.answerer.answer(question, history, doc_ids=doc_ids)
-        if result.note and self.on_note is not None:
-            self.on_note(result.note)
-        return result.answer
+            answer = self.engine.answer(question, doc_ids, history)
+        else:
+            result = self.answerer.answer(question, history, doc_ids=doc_ids)
+            if result.note and self.on_note is not None:
+                self.on_note(result.note)
+            answer = result.answer
+        return with_row_warnings(answer, self._tables)
+
+    def _tables(self, doc_id: str):
+        if not any(d.doc_id == doc_id for d in self.engine.documents):
+            return []  # a document replaced since the answer
+        return self.engine.facts(doc_id).tables
 
 
 def _keywords(settings: Settings, conn) -> BM25Index:

@@ -112,6 +112,8 @@ def decode(data: bytes) -> tuple[str, str]:
             if _looks_binary(text):
                 raise UnreadableFile("the file is binary, not text")
             return text, name
+    if (found := _utf16_without_bom(data)) is not None:
+        return found
     if _looks_binary(data):
         raise UnreadableFile("the file is binary, not text")
     try:
@@ -132,6 +134,25 @@ def decode(data: bytes) -> tuple[str, str]:
     if best is None or best[0] < _MIN_CJK_SHARE:
         raise UnreadableFile("not valid UTF-8, GBK/GB18030 or Big5 text")
     return best[1], best[2]
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 text saved without a byte order mark (its ASCII characters — digits, tabs, line
+    breaks — put NUL bytes all on one side of each pair): the byte order whose text is Chinese."""
+    sample = data[:8192]
+    if len(data) % 2 or b"\0" not in sample:
+        return None
+    zeros_even, zeros_odd = sample[0::2].count(0), sample[1::2].count(0)
+    order = "utf-16-le" if zeros_odd > 4 * zeros_even else "utf-16-be" if zeros_even > 4 * zeros_odd else None
+    if order is None:
+        return None
+    try:
+        text = data.decode(order)
+    except UnicodeDecodeError:
+        return None
+    if _looks_binary(text) or cjk_share(text) < _MIN_CJK_SHARE or not re.search(r"[\u4e00-\u9fff]", text):
+        return None
+    return text, "utf-16"
 
 
 @lru_cache(maxsize=1)

@@ -50,6 +50,7 @@ def load_embedder(model: str, batch_size: int = 4) -> Embeddings:
             )
         # a local folder needs no hub; without this a missing file means a long network timeout
         os.environ["HF_HUB_OFFLINE"] = "1"
+    _quiet_loading()
     embedder = HuggingFaceEmbeddings(
         model_name=model,
         model_kwargs={"device": "cpu"},
@@ -61,6 +62,17 @@ def load_embedder(model: str, batch_size: int = 4) -> Embeddings:
         embedder.encode_kwargs["prompt_name"] = "passage"
         embedder.query_encode_kwargs["prompt_name"] = "query"
     return embedder
+
+
+def _quiet_loading() -> None:
+    """No English "Loading weights" bars or advisory warnings on stderr while the model loads
+    (the CLI, `serve` and the app print one line of their own, or nothing)."""
+    import huggingface_hub.utils
+    import transformers.utils.logging
+
+    transformers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.set_verbosity_error()
+    huggingface_hub.utils.disable_progress_bars()
 
 
 _inside = {"count": 0, "before": 0}  # queries embedding now, and the setting to restore

@@ -71,8 +71,8 @@ CSS = """
 def load_engine(store_path: str, _settings: Settings) -> Engine:
     engine = open_engine(_settings)
     vectors = getattr(engine.search, "vectors", None)
-    if hasattr(vectors, "store"):  # load the embedding model now, not on a reader's first question
-        vectors.store.embeddings.embed_query("预算")
+    if hasattr(vectors, "embedder"):  # load the embedding model now, not on a reader's first question
+        vectors.embedder.embed_query("预算")
     return engine
 
 

@@ -16,6 +16,7 @@ from rich.table import Table as RichTable
 
 from indexer import store
 from indexer.failures import StoreWriteError, describe, shown
+from indexer.outages import server_down
 from indexer.settings import Settings
 
 app = typer.Typer(add_completion=False, help="预算问答: index and query budget disclosures.")
@@ -43,6 +44,9 @@ def open_store(settings: Settings, must_exist: bool = True, writable: bool | Non
         errors.print(f"[red]error:[/red] {escape(str(error))}", highlight=False)
         raise typer.Exit(1) from None
     except Exception as error:  # a corrupt or foreign file where the store should be, a full disk
+        if down := server_down(error, settings):
+            typer.echo(f"error: {down}", err=True)  # one line, whatever the terminal's width
+            raise typer.Exit(1) from None
         why = describe(error) or shown(error)
         where = store.database.shown_url(settings.database) if store.is_url(settings.database) else settings.database
         errors.print(f"[red]error:[/red] cannot open the store {_name(where)}: {escape(why)}",
@@ -437,7 +441,14 @@ def _pick_table(all_tables, ref: str):
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as error:  # a server of the store down: one line naming it, not a traceback
+        down = server_down(error, Settings())
+        if down is None:
+            raise
+        typer.echo(f"error: {down}", err=True)  # one line, whatever the terminal's width
+        sys.exit(1)
 
 
 if __name__ == "__main__":

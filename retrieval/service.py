@@ -10,7 +10,7 @@ from indexer import store
 from indexer.search.bm25 import BM25Index, OldLayout
 from indexer.failures import shown
 from indexer.settings import Settings
-from indexer.search.vectors import LazyEmbeddings, NoDenseSearch, VectorIndex, chroma_client
+from indexer.search.vectors import LazyEmbeddings, NoDenseSearch, ServerVectors, VectorIndex, chroma_client
 from retrieval import caches
 from retrieval.engine import Engine
 from retrieval.question.conversation import History
@@ -90,8 +90,10 @@ def _keywords(settings: Settings, conn) -> BM25Index:
     return BM25Index.build(store.chunks(conn), words)
 
 
-def _vectors(settings: Settings) -> VectorIndex | NoDenseSearch:
+def _vectors(settings: Settings) -> VectorIndex | ServerVectors | NoDenseSearch:
     embedder = LazyEmbeddings(settings.embedding_model, settings.embedding_batch_size)
+    if settings.chroma_host:  # connected on first use: a table lookup needs no Chroma server
+        return ServerVectors(settings, embedder)
     try:
         return VectorIndex(chroma_client(settings), settings.collection, embedder)
     except Exception as error:

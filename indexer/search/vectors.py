@@ -277,6 +277,39 @@ class VectorIndex:
         return ids, vectors
 
 
+class ServerVectors:
+    """The VectorIndex of a Chroma server, connected on first use: answers that need no text
+    search (a table lookup) never wait for it, and one that does finds out then. A server down
+    raises its connection error (the edges tell it in one line, `indexer.outages`); the next use
+    tries again, so a server back up is used at once."""
+
+    def __init__(self, settings: Settings, embedder: Embeddings) -> None:
+        self.settings, self.embedder = settings, embedder
+        self.location = f"Chroma at {settings.chroma_host}:{settings.chroma_port}"
+        self._index: VectorIndex | None = None
+        self._lock = Lock()
+
+    @property
+    def index(self) -> VectorIndex:
+        with self._lock:
+            if self._index is None:
+                self._index = VectorIndex(chroma_client(self.settings), self.settings.collection, self.embedder)
+            return self._index
+
+    def refresh(self) -> None:
+        if self._index is not None:
+            self._index.refresh()
+
+    def hits(self, query: str, k: int = 10, doc_ids: list[str] | None = None) -> list[tuple[str, str, float]]:
+        return self.index.hits(query, k, doc_ids)
+
+    def search(self, query: str, k: int = 10, doc_ids: list[str] | None = None) -> list[tuple[str, float]]:
+        return self.index.search(query, k, doc_ids)
+
+    def doc_ids(self) -> set[str]:
+        return self.index.doc_ids()
+
+
 class NoDenseSearch:
     """Stands in for the VectorIndex when Chroma cannot be opened (a read-only store: Chroma
     writes on open): no dense hits, so the hybrid search ranks by BM25 alone."""

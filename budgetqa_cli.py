@@ -33,8 +33,9 @@ def settings_for(store_dir: Path | None) -> Settings:
     return settings.model_copy(update={"store": store_dir}) if store_dir else settings
 
 
-def open_store(settings: Settings, must_exist: bool = True, writable: bool | None = None):
-    """The store's connection (read-only where it cannot be written), or a one-line error."""
+def open_store(settings: Settings, must_exist: bool = True, writable: bool = False):
+    """The store's connection, or a one-line error: read-only unless the command writes (a
+    reading command writes nothing, so it works on a full disk or another user's store)."""
     if must_exist and not store.exists(settings.database):
         errors.print(f"[red]error:[/red] no store at {_name(settings.store)}: run `budgetqa index PATH` first")
         raise typer.Exit(1)
@@ -47,10 +48,9 @@ def open_store(settings: Settings, must_exist: bool = True, writable: bool | Non
         if down := server_down(error, settings):
             typer.echo(f"error: {down}", err=True)  # one line, whatever the terminal's width
             raise typer.Exit(1) from None
-        why = describe(error) or shown(error)
+        why = describe(error, settings.database) or shown(error)
         where = store.database.shown_url(settings.database) if store.is_url(settings.database) else settings.database
-        errors.print(f"[red]error:[/red] cannot open the store {_name(where)}: {escape(why)}",
-                     highlight=False)
+        typer.echo(f"error: cannot open the store {shown(where)}: {why}", err=True)  # one line
         raise typer.Exit(1) from None
 
 
@@ -93,7 +93,7 @@ def index(
     try:
         vectors = VectorIndex(chroma_client(settings), settings.collection, embedder)
     except Exception as error:  # Chroma failing to open its files (a full disk, permissions)
-        if not (why := describe(error)):
+        if not (why := describe(error, settings.chroma_dir)):
             raise
         typer.echo(f"error     cannot open {shown(settings.chroma_dir)}: {why}", err=True)
         raise typer.Exit(1) from None
@@ -101,7 +101,8 @@ def index(
     files = expand_paths(paths)
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      TimeRemainingColumn(), console=errors, transient=True) as progress:
+                      TimeRemainingColumn(), console=errors, transient=True,
+                      disable=not errors.is_terminal) as progress:  # no blank line in a log
             task = progress.add_task("indexing", total=len(files))
             indexer.embedding = _embedding_bar(progress)
             results = indexer.index(files, progress=lambda p: progress.advance(task),
@@ -413,7 +414,7 @@ def _engine(settings: Settings):
     from retrieval.service import StoreMissing, open_engine
 
     try:
-        return open_engine(settings)
+        return open_engine(settings, read_only=True)
     except StoreMissing as error:
         errors.print(f"[red]error:[/red] {error}")
         raise typer.Exit(1) from None

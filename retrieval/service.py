@@ -8,9 +8,9 @@ from collections.abc import Callable
 
 from indexer import store
 from indexer.search.bm25 import BM25Index, OldLayout
-from indexer.failures import shown
+from indexer.failures import describe, shown
 from indexer.settings import Settings
-from indexer.search.vectors import LazyEmbeddings, NoDenseSearch, ServerVectors, VectorIndex, chroma_client
+from indexer.search.vectors import LazyEmbeddings, LazyVectors, VectorIndex, chroma_client
 from retrieval import caches
 from retrieval.engine import Engine
 from retrieval.question.conversation import History
@@ -26,15 +26,18 @@ class StoreMissing(Exception):
     """There is no store, or it holds no documents."""
 
 
-def open_engine(settings: Settings) -> Engine:
-    """Open the store read for answering; the embedding model loads on the first text search.
+def open_engine(settings: Settings, read_only: bool = False) -> Engine:
+    """Open the store read for answering; Chroma opens and the embedding model loads on the
+    first text search (a table lookup needs neither).
 
-    A store this process cannot write is opened read-only; when Chroma then cannot open it
-    (it writes on open), answers use BM25 alone and a one-line warning says so.
+    A store this process cannot write is opened read-only, as is every store with `read_only`
+    (a command that only answers: it writes nothing, so it answers on a full disk too); when
+    Chroma then cannot open (it writes on open), answers use BM25 alone and a one-line warning
+    says so, with the cause.
     """
     if not store.exists(settings.database):
         raise StoreMissing(f"no store at {shown(settings.store)}: run `budgetqa index PATH` first")
-    conn = store.connect(settings.database)
+    conn = store.connect(settings.database, writable=False if read_only else None)
     if not store.documents(conn):
         raise StoreMissing(f"the store at {shown(settings.store)} holds no documents: run `budgetqa index PATH`")
     search = HybridSearch(conn, _vectors(settings), _keywords(settings, conn))
@@ -90,20 +93,30 @@ def _keywords(settings: Settings, conn) -> BM25Index:
     return BM25Index.build(store.chunks(conn), words)
 
 
-def _vectors(settings: Settings) -> VectorIndex | ServerVectors | NoDenseSearch:
+def _vectors(settings: Settings) -> LazyVectors:
     embedder = LazyEmbeddings(settings.embedding_model, settings.embedding_batch_size)
-    if settings.chroma_host:  # connected on first use: a table lookup needs no Chroma server
-        return ServerVectors(settings, embedder)
-    try:
-        return VectorIndex(chroma_client(settings), settings.collection, embedder)
-    except Exception as error:
-        # only a read-only store explains a failing embedded Chroma; anything else is a bug to see
-        if settings.chroma_host or not store.is_read_only(settings.chroma_dir / "chroma.sqlite3"):
-            raise
+    if settings.chroma_host:  # a server down is an outage, told as such (indexer.outages)
+        return LazyVectors(lambda: VectorIndex(chroma_client(settings), settings.collection, embedder),
+                           embedder, f"Chroma at {settings.chroma_host}:{settings.chroma_port}")
+    return LazyVectors(lambda: VectorIndex(chroma_client(settings), settings.collection, embedder),
+                       embedder, str(settings.chroma_dir), lambda error: _without_chroma(settings, error))
+
+
+def _without_chroma(settings: Settings, error: Exception) -> bool:
+    """Whether answers go on with BM25 alone after the embedded Chroma failed to open (it writes
+    on open): a read-only store, or a file system that refuses the write (a full disk); one line
+    says so. Anything else is a bug to see."""
+    why = describe(error)
+    if not why and not store.is_read_only(settings.chroma_dir / "chroma.sqlite3"):
+        return False
+    if store.is_read_only(settings.chroma_dir / "chroma.sqlite3"):
         why = shown(str(error) or type(error).__name__)[:120]
         log.warning("note: the search index at %s is read-only and Chroma cannot open it (%s);"
                     " answering with keyword search (BM25) only", shown(settings.chroma_dir), why)
-        return NoDenseSearch()
+    else:
+        log.warning("note: the search index at %s cannot be opened (%s); answering with keyword"
+                    " search (BM25) only", shown(settings.chroma_dir), why)
+    return True
 
 
 def _audit():

@@ -277,23 +277,33 @@ class VectorIndex:
         return ids, vectors
 
 
-class ServerVectors:
-    """The VectorIndex of a Chroma server, connected on first use: answers that need no text
-    search (a table lookup) never wait for it, and one that does finds out then. A server down
-    raises its connection error (the edges tell it in one line, `indexer.outages`); the next use
-    tries again, so a server back up is used at once."""
+class LazyVectors:
+    """A VectorIndex opened on first use: answers that need no text search (a table lookup) never
+    open Chroma, which writes on open and may be a server that is down.
 
-    def __init__(self, settings: Settings, embedder: Embeddings) -> None:
-        self.settings, self.embedder = settings, embedder
-        self.location = f"Chroma at {settings.chroma_host}:{settings.chroma_port}"
-        self._index: VectorIndex | None = None
+    When opening fails, `unavailable(error)` decides: True — go on without dense hits (a
+    read-only store, a full disk; the callback says so once); otherwise the error is raised (a
+    server down: the edges tell it in one line, `indexer.outages`) and the next use tries again,
+    so a server back up is used at once.
+    """
+
+    def __init__(self, open_index: Callable[[], VectorIndex], embedder: Embeddings, location: str,
+                 unavailable: Callable[[Exception], bool] | None = None) -> None:
+        self.embedder, self.location = embedder, location
+        self._open, self._unavailable = open_index, unavailable
+        self._index: VectorIndex | NoDenseSearch | None = None
         self._lock = Lock()
 
     @property
-    def index(self) -> VectorIndex:
+    def index(self) -> VectorIndex | NoDenseSearch:
         with self._lock:
             if self._index is None:
-                self._index = VectorIndex(chroma_client(self.settings), self.settings.collection, self.embedder)
+                try:
+                    self._index = self._open()
+                except Exception as error:
+                    if self._unavailable is None or not self._unavailable(error):
+                        raise
+                    self._index = NoDenseSearch()
             return self._index
 
     def refresh(self) -> None:
@@ -305,9 +315,6 @@ class ServerVectors:
 
     def search(self, query: str, k: int = 10, doc_ids: list[str] | None = None) -> list[tuple[str, float]]:
         return self.index.search(query, k, doc_ids)
-
-    def doc_ids(self) -> set[str]:
-        return self.index.doc_ids()
 
 
 class NoDenseSearch:

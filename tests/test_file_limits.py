@@ -79,7 +79,8 @@ try:
     print("read")
 except UnreadableFile as error:
     print(error)
-print(f"{time.process_time() - started:.2f} s, peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024} MB")
+peak = next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM"))
+print(f"{time.process_time() - started:.2f} s of CPU, peak resident memory {int(peak) // 1024} MB")
 """
 
 

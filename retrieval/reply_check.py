@@ -30,7 +30,7 @@ class ReplyCheck:
     def __init__(self, answer: Answer, *claims: str) -> None:
         self.answer = answer
         self.facts = allowed_numbers(answer.model_copy(update={"answer": ""}))
-        self.said = [n for n in numbers_in(strip_instructions(answer.answer))]
+        self.said = numbers_in(strip_instructions(answer.answer))
         self.claimed = [n for c in claims for n in numbers_in(c)] if answer.verdict is not None else []
 
     def numbers(self, text: str) -> list[str]:

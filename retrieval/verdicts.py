@@ -34,12 +34,12 @@ def _vocabulary() -> tuple[re.Pattern, dict[str, str]]:
     words = _words()
     side = {w: POSITIVE for w in words[POSITIVE]} | {w: NEGATIVE for w in words[NEGATIVE]}
     side |= {w: NEUTRAL for w in words[NEUTRAL]}
-    phrases = sorted(side, key=len, reverse=True)
+    longest_first = sorted(side, key=len, reverse=True)
     # a single character (对, 错) is a verdict only standing alone: "对，" but not 对比, 针对, 错位
     stops = re.escape(_PUNCTUATION)
     alone = [rf"(?:^|(?<=[{stops}])){re.escape(c)}(?=[{stops}]|$)" for c in words["alone"]]
     side |= words["alone"]
-    pattern = re.compile("|".join([*(re.escape(p) for p in phrases), *alone]))
+    pattern = re.compile("|".join([*(re.escape(p) for p in longest_first), *alone]))
     return pattern, side
 
 

@@ -11,11 +11,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table as RichTable
 
 from indexer import store
 from indexer.failures import StoreWriteError, describe, shown
+from indexer.outages import server_down
 from indexer.settings import Settings
 
 app = typer.Typer(add_completion=False, help="预算问答: index and query budget disclosures.")
@@ -32,8 +33,9 @@ def settings_for(store_dir: Path | None) -> Settings:
     return settings.model_copy(update={"store": store_dir}) if store_dir else settings
 
 
-def open_store(settings: Settings, must_exist: bool = True, writable: bool | None = None):
-    """The store's connection (read-only where it cannot be written), or a one-line error."""
+def open_store(settings: Settings, must_exist: bool = True, writable: bool = False):
+    """The store's connection, or a one-line error: read-only unless the command writes (a
+    reading command writes nothing, so it works on a full disk or another user's store)."""
     if must_exist and not store.exists(settings.database):
         errors.print(f"[red]error:[/red] no store at {_name(settings.store)}: run `budgetqa index PATH` first")
         raise typer.Exit(1)
@@ -43,10 +45,12 @@ def open_store(settings: Settings, must_exist: bool = True, writable: bool | Non
         errors.print(f"[red]error:[/red] {escape(str(error))}", highlight=False)
         raise typer.Exit(1) from None
     except Exception as error:  # a corrupt or foreign file where the store should be, a full disk
-        why = describe(error) or shown(error)
+        if down := server_down(error, settings):
+            typer.echo(f"error: {down}", err=True)  # one line, whatever the terminal's width
+            raise typer.Exit(1) from None
+        why = describe(error, settings.database) or shown(error)
         where = store.database.shown_url(settings.database) if store.is_url(settings.database) else settings.database
-        errors.print(f"[red]error:[/red] cannot open the store {_name(where)}: {escape(why)}",
-                     highlight=False)
+        typer.echo(f"error: cannot open the store {shown(where)}: {why}", err=True)  # one line
         raise typer.Exit(1) from None
 
 
@@ -78,6 +82,7 @@ def index(
     if year is not None and not 1990 <= year <= 2100:
         errors.print(f"[red]error:[/red] --year {year} is not a budget year")
         raise typer.Exit(2)
+    from indexer.limits import Limits
     from indexer.pipeline import Indexer, expand_paths
     from indexer.search.vectors import LazyEmbeddings, VectorIndex, chroma_client
 
@@ -88,16 +93,18 @@ def index(
     try:
         vectors = VectorIndex(chroma_client(settings), settings.collection, embedder)
     except Exception as error:  # Chroma failing to open its files (a full disk, permissions)
-        if not (why := describe(error)):
+        if not (why := describe(error, settings.chroma_dir)):
             raise
         typer.echo(f"error     cannot open {shown(settings.chroma_dir)}: {why}", err=True)
         raise typer.Exit(1) from None
-    indexer = Indexer(conn, vectors, settings.keywords)
+    indexer = Indexer(conn, vectors, settings.keywords, Limits.from_settings(settings))
     files = expand_paths(paths)
     try:
         with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                      console=errors, transient=True) as progress:
+                      TimeRemainingColumn(), console=errors, transient=True,
+                      disable=not errors.is_terminal) as progress:  # no blank line in a log
             task = progress.add_task("indexing", total=len(files))
+            indexer.embedding = _embedding_bar(progress)
             results = indexer.index(files, progress=lambda p: progress.advance(task),
                                     department=department, year=year)
     except StoreWriteError as error:  # disk full, permission denied: one line, not a traceback
@@ -124,6 +131,25 @@ def index(
     for r in failed:
         typer.echo(f"error     {shown(r.path)}: {r.message}", err=True)
     raise typer.Exit(1 if failed else 0)
+
+
+LARGE_DOCUMENT = 200  # chunks: a document this large gets its own bar with the time left
+
+
+def _embedding_bar(progress: Progress):
+    """A bar per large document while its chunks are embedded (rich estimates the time left)."""
+    tasks: dict[str, int] = {}
+
+    def show(source, done: int, total: int) -> None:
+        if total < LARGE_DOCUMENT:
+            return
+        name = shown(Path(str(source)).name)
+        if name not in tasks:
+            tasks[name] = progress.add_task(f"embedding {name} ({total} chunks)", total=total)
+        progress.update(tasks[name], completed=done)
+        if done >= total:
+            progress.remove_task(tasks.pop(name))
+    return show
 
 
 @app.command()
@@ -195,7 +221,10 @@ def table(
     as_csv: Annotated[bool, typer.Option("--csv", help="print CSV")] = False,
     store_dir: StoreOption = None,
 ) -> None:
-    """Show one table with its rows and cells."""
+    """Show one table with its rows and cells (CSV: cells that a spreadsheet would run as a formula
+    are quoted, numbers kept)."""
+    from ui.csv_cells import safe_row
+
     conn = open_store(settings_for(store_dir))
     document = _document(conn, doc)
     all_tables = store.tables(conn, document.doc_id)
@@ -208,8 +237,8 @@ def table(
         body.append([r.label, r.code or "", r.category or "", *[by_column.get(c, "") for c in chosen.columns], check])
     if as_csv:
         writer = csv.writer(sys.stdout)
-        writer.writerow(header)
-        writer.writerows(body)
+        writer.writerow(safe_row(header))
+        writer.writerows(safe_row(line) for line in body)
         return
     out = RichTable(*header, title=f"{chosen.number or ''} {chosen.title}（单位：{chosen.unit}）")
     for line in body:
@@ -225,6 +254,8 @@ def export(
     store_dir: StoreOption = None,
 ) -> None:
     """Print every table value as one fact per line, with its source."""
+    from ui.csv_cells import safe_cell
+
     if fmt not in ("jsonl", "csv"):
         errors.print(f"[red]error:[/red] unknown format {fmt!r}: use jsonl or csv")
         raise typer.Exit(2)
@@ -239,7 +270,7 @@ def export(
         if writer is None:
             writer = csv.DictWriter(sys.stdout, fieldnames=list(fact))
             writer.writeheader()
-        writer.writerow(fact)
+        writer.writerow({k: safe_cell(v) for k, v in fact.items()})
 
 
 @app.command()
@@ -341,9 +372,11 @@ def _responder(settings: Settings, engine):
 
 def _show_answer(answer, as_json: bool) -> None:
     if as_json:
-        typer.echo(json.dumps(answer.contract(), ensure_ascii=False))
+        typer.echo(json.dumps(answer.response(), ensure_ascii=False))
         return
     typer.echo(answer.answer)
+    for warning in answer.warnings:
+        typer.echo(f"注意：{warning}")
     if answer.interpretation:
         typer.echo(f"我理解为：{answer.interpretation}")
     if answer.computation:
@@ -418,7 +451,7 @@ def _engine(settings: Settings):
     from retrieval.service import StoreMissing, open_engine
 
     try:
-        return open_engine(settings)
+        return open_engine(settings, read_only=True)
     except StoreMissing as error:
         errors.print(f"[red]error:[/red] {error}")
         raise typer.Exit(1) from None
@@ -446,7 +479,14 @@ def _pick_table(all_tables, ref: str):
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except Exception as error:  # a server of the store down: one line naming it, not a traceback
+        down = server_down(error, Settings())
+        if down is None:
+            raise
+        typer.echo(f"error: {down}", err=True)  # one line, whatever the terminal's width
+        sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -58,6 +58,10 @@ class StoreWriteError(Exception):
         return f"cannot write {shown(self.path)}: {cause(self.code)}{during}"
 
 
+def is_url(path: object) -> bool:
+    return isinstance(path, str) and "://" in path
+
+
 def shown(name: object) -> str:
     """A file name fit for one line: control characters escaped as repr does (\\n, \\x1b)."""
     return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(name))
@@ -84,10 +88,22 @@ def failure_errno(error: BaseException) -> int | None:
     return next((code for message, code in _MESSAGES if message in text), None)
 
 
-def describe(error: BaseException) -> str | None:
-    """One line for a failed file operation ("EACCES: 权限不足"), or None when it is not one."""
+def describe(error: BaseException, where: Path | str | None = None) -> str | None:
+    """One line for a failed file operation ("EACCES: 权限不足"), or None when it is not one;
+    `where` (the file or folder written) lets an EIO be read back to its cause."""
     code = failure_errno(error)
+    if code == errno.EIO and where is not None:
+        code = _probed(where) or code
     return cause(code) if code else None
+
+
+def _probed(path: Path | str) -> int | None:
+    """What the file system says of a write beside `path`: SQLite reports "disk I/O error" when a
+    full disk refuses its -shm or -wal file."""
+    if is_url(path):
+        return None
+    folder = Path(path) if Path(path).is_dir() else Path(path).parent
+    return trial_write(folder) if folder.is_dir() else None
 
 
 def trial_write(folder: Path, size: int = 256 * 1024) -> int | None:
@@ -113,6 +129,8 @@ def writing(path: Path | str) -> Iterator[None]:
         code = failure_errno(error)
         if not code and type(error).__module__.startswith("chromadb") and Path(path).is_dir():
             code = trial_write(Path(path))  # Chroma's error may not say why its write failed
+        if code == errno.EIO:
+            code = _probed(path) or code
         if not code:
             raise
         target = getattr(error, "filename", None) or path

@@ -20,6 +20,7 @@ from indexer.search.bm25 import LEGACY_FILE, BM25Index, OldLayout
 from indexer.search.chunks import build_chunks
 from indexer.search.state import DENSE, READY
 from indexer.failures import StoreWriteError, describe, shown, writing
+from indexer.limits import DEFAULT, Limits, TooLarge
 from indexer.parse.indicators import parse_indicator_tables
 from indexer.parse.layout import clean_title, find_tables, listed_tables
 from indexer.read.load import (
@@ -181,10 +182,14 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 class Indexer:
     """Indexes files into the fact store and the search indexes of one store directory."""
 
-    def __init__(self, conn: Database, vectors: VectorIndex, bm25_dir: Path | str) -> None:
+    def __init__(self, conn: Database, vectors: VectorIndex, bm25_dir: Path | str,
+                 limits: Limits = DEFAULT) -> None:
         self.conn = conn
         self.vectors = vectors
         self.bm25_dir = bm25_dir
+        self.limits = limits
+        # told (file or doc_id, chunks embedded, chunks) as a document's chunks are embedded
+        self.embedding: Callable[[Path | str, int, int], None] = lambda source, done, total: None
         self._keywords: BM25Index | None = None
 
     @property
@@ -257,8 +262,9 @@ class Indexer:
             if same is not None and all(doc_id == same.doc_id for doc_id, _ in stored) and (
                     department in (None, same.department) and year in (None, same.year)):
                 return self._unchanged(result, same)
-            parsed = parse_source(read_document(path), department, year)
-        except (UnreadableFile, NotABudgetDocument) as error:
+            parsed = parse_source(read_document(path, self.limits), department, year)
+            self.limits.check_chunks(len(parsed.chunks))
+        except (UnreadableFile, NotABudgetDocument, TooLarge) as error:
             result.message = getattr(error, "problem", str(error))  # the CLI names the file
             return result
         except OSError as error:  # the input cannot be read (permissions, I/O): this file fails
@@ -274,9 +280,10 @@ class Indexer:
         self.store_parsed(parsed, old)
         return summarise(result, parsed, "indexed")
 
-    def store_parsed(self, parsed: ParsedDocument, old: list[str]) -> None:
-        """Store a document's records in place of `old` (and of itself), then its chunks in Chroma;
-        its keyword segment is written by `reconcile`."""
+    def store_parsed(self, parsed: ParsedDocument, old: list[str], renamed: bool = False) -> None:
+        """Store a document's records in place of `old` (and of itself), then its chunks in Chroma
+        (`renamed`: the same document under a new name, its chunks written again); its keyword
+        segment is written by `reconcile`."""
         # only what the search indexes may hold is deleted from Chroma, by chunk id: a new
         # document costs no search of its records there (a filtered read grows with the collection)
         doc_id = parsed.document.doc_id
@@ -284,10 +291,13 @@ class Indexer:
         # read before the replacement deletes them
         stale = {d: store.chunk_ids(self.conn, [d]) for d in old if d in held}
         stale_ids = [c for ids in stale.values() for c in ids]
+        resume = doc_id in held and not renamed  # a run killed after its commit: Chroma keeps what it has
         if doc_id in held:
-            # stored again (a name given now, a rename) or a run killed after its commit: its
-            # earlier chunks (their text carries the old name) and the same ids, upserted below
-            stale_ids += store.chunk_ids(self.conn, [doc_id]) + [c.chunk_id for c in parsed.chunks]
+            fresh = {c.chunk_id for c in parsed.chunks}
+            # a rename: the earlier chunks (their text carries the old name) go, the same ids too
+            # (added again below with the new text); a resume keeps the chunks Chroma has
+            stale_ids += [c for c in store.chunk_ids(self.conn, [doc_id]) if renamed or c not in fresh]
+            stale_ids += sorted(fresh) if renamed else []
         stale_ids = list(dict.fromkeys(stale_ids))  # an id both stored and new is deleted once
         unknown = [d for d, ids in stale.items() if not ids]
         database = self.conn.location
@@ -298,7 +308,8 @@ class Indexer:
         with writing(self.vectors.location):
             self.vectors.delete_chunks(stale_ids)
             self.vectors.delete_documents(unknown)  # none unless the fact store lost their chunks
-            self.vectors.add(parsed.chunks)
+            add = self.vectors.add_missing if resume else self.vectors.add
+            add(parsed.chunks, lambda done, total: self.embedding(path, done, total))
         with writing(database):
             store.set_search_state(self.conn, doc_id, DENSE)
         # the keyword segment is written by `reconcile`, with the words of every file of the run
@@ -345,9 +356,9 @@ class Indexer:
             with writing(self.bm25_dir):
                 keywords.register(doc_id)
             with writing(self.vectors.location):
-                if doc_id in held:  # a killed run may have left some of its chunks
-                    self.vectors.delete_chunks(store.chunk_ids(self.conn, [doc_id]))
-                self.vectors.add(store.chunks(self.conn, doc_id))
+                # a killed run may have left some of its chunks: only the others are embedded
+                add = self.vectors.add_missing if doc_id in held else self.vectors.add
+                add(store.chunks(self.conn, doc_id), lambda done, total: self.embedding(doc_id, done, total))
             with writing(self.conn.location):
                 store.set_search_state(self.conn, doc_id, DENSE)
             states[doc_id] = DENSE

@@ -77,6 +77,6 @@ def rename_document(indexer: Indexer, doc_id: str, department: str | None = None
         warnings.append(f"年度由用户指定为 {year}（原为 {old.year or '未知'}）")
     parsed.document, parsed.warnings = document, warnings
     parsed.chunks = build_chunks(document, parsed.sections, parsed.tables, parsed.indicators)
-    indexer.store_parsed(parsed, old=[])
+    indexer.store_parsed(parsed, old=[], renamed=True)
     indexer.reconcile()
     return document

@@ -55,6 +55,15 @@ class Settings(BaseSettings):
     # the chat: accounts with passwords (a shared deployment); unset, each browser keeps its own
     # conversations under a random id
     accounts: bool = False
+    # what one file may cost (indexer/limits.py), so that a crafted or runaway file cannot
+    # exhaust the server. A .docx/.xlsx is a zip: a 1 MB file can unpack to 600 MB of XML and
+    # take 5–7 GB of memory to parse; real budget files unpack to a few MB in under 100 parts
+    max_unpacked_mb: int = 50
+    max_zip_entries: int = 1000
+    # a budget table has at most a few hundred rows; a 100,000-row sheet would embed for hours
+    max_rows_per_sheet: int = 5000
+    # a department's budget makes 50–300 chunks; each costs an embedding (about 0.1–1 s here)
+    max_chunks_per_document: int = 1000
 
     @property
     def database(self) -> Path | str:

@@ -1,8 +1,14 @@
 """Uploads from the app: a size limit, a safe file name, a check before anything is written,
-then indexing into the store with progress; a bad file gets a clear message and changes nothing."""
+then indexing into the store with progress; a bad file gets a clear message and changes nothing.
+
+An upload is kept as uploads/<its content's hash>/<its name>: two departments' files of the same
+name never share a path, so one never replaces the other (a path's document is the file there).
+A newer version of the same department, year and kind replaces the older one as any indexing
+does, and the older upload's file is then removed."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import tempfile
 import threading
@@ -13,8 +19,10 @@ from pathlib import Path
 
 from indexer import store
 from indexer.failures import StoreWriteError, cause, writing
+from indexer.limits import Limits, TooLarge
 from indexer.read.load import SUPPORTED_SUFFIXES, NotABudgetDocument, UnreadableFile, read_document
 from indexer.pipeline import Indexer, IndexResult, parse_source
+from indexer.records import Document
 from indexer.settings import Settings
 from indexer.search.vectors import VectorIndex, chroma_client
 
@@ -111,21 +119,24 @@ def index_upload(name: str, data: bytes, settings: Settings, embedder,
     if not data:
         return rejected("文件为空")
     progress(0.05, "检查文件…")
+    limits = Limits.from_settings(settings)
     # parse a staged copy first: a file that cannot be indexed never reaches the store's folder
     with tempfile.TemporaryDirectory() as tmp:
         staged = Path(tmp) / safe
         staged.write_bytes(data)
         try:
-            chunks = len(parse_source(read_document(staged)).chunks)
-        except (UnreadableFile, NotABudgetDocument) as error:
+            parsed = parse_source(read_document(staged, limits))
+            limits.check_chunks(len(parsed.chunks))
+        except (UnreadableFile, NotABudgetDocument, TooLarge) as error:
             return rejected(reason(error))
     progress(0.15, "解析完成，正在建立索引…")
-    target = settings.store / "uploads" / safe
+    chunks = len(parsed.chunks)
+    target = stored_path(settings, safe, data)
     if store.is_read_only(settings.database) or store.is_read_only(target):
         return rejected("资料库是只读的，不能收录新文件")
     with _index_lock:
         try:
-            result = _index_into(target, data, settings, embedder, chunks, progress)
+            result = _index_into(target, data, settings, embedder, chunks, progress, parsed.document)
         except StoreWriteError as error:  # a full disk: the store keeps what it had
             return rejected(f"写入失败（{cause(error.code)}）")
     if result.status == "failed":
@@ -142,8 +153,13 @@ def index_upload(name: str, data: bytes, settings: Settings, embedder,
                          f"现在可以提问了。" + "".join(f"{w}。" for w in replaced), result.doc_id)
 
 
+def stored_path(settings: Settings, safe: str, data: bytes) -> Path:
+    """Where an upload is kept: uploads/<the first 16 hex digits of its SHA-256>/<its name>."""
+    return settings.store / "uploads" / hashlib.sha256(data).hexdigest()[:16] / safe
+
+
 def _index_into(target: Path, data: bytes, settings: Settings, embedder, chunks: int,
-                progress: Callable[[float, str], None]) -> IndexResult:
+                progress: Callable[[float, str], None], document: Document) -> IndexResult:
     """Write the upload into the store's folder and index it; no copy is kept when it fails."""
     previous = target.read_bytes() if target.exists() else None
     try:
@@ -152,14 +168,16 @@ def _index_into(target: Path, data: bytes, settings: Settings, embedder, chunks:
             target.write_bytes(data)
         conn = store.connect(settings.database, writable=True)
         try:
+            versions = store.versions_of(conn, document.department, document.year, document.kind)
             report = ProgressEmbeddings(
                 embedder, lambda n: progress(0.15 + 0.75 * min(n / max(chunks, 1), 1.0),
                                              f"建立检索索引 {min(n, chunks)}/{chunks}…"))
             vectors = VectorIndex(chroma_client(settings), settings.collection, report)
-            result = Indexer(conn, vectors, settings.keywords).index([target])[0]
+            result = Indexer(conn, vectors, settings.keywords, Limits.from_settings(settings)).index([target])[0]
             # failed, or the same content already stored from another path: keep no copy
             if result.status == "failed" or not store.documents_at_path(conn, str(target.resolve())):
                 _restore(target, previous)
+            _remove_replaced(conn, [Path(v.path) for v in versions], settings.store / "uploads")
         finally:
             conn.close()
     except BaseException:
@@ -171,5 +189,22 @@ def _index_into(target: Path, data: bytes, settings: Settings, embedder, chunks:
 def _restore(target: Path, previous: bytes | None) -> None:
     if previous is None:
         target.unlink(missing_ok=True)
+        _remove_empty(target.parent)
     else:
         target.write_bytes(previous)
+
+
+def _remove_replaced(conn, paths: list[Path], uploads: Path) -> None:
+    """Remove the uploaded files whose documents a newer version replaced (files indexed from
+    elsewhere are the user's own and stay)."""
+    for path in paths:
+        if path.parent.parent == uploads.resolve() and not store.documents_at_path(conn, str(path)):
+            path.unlink(missing_ok=True)
+            _remove_empty(path.parent)
+
+
+def _remove_empty(folder: Path) -> None:
+    try:
+        folder.rmdir()  # only when empty
+    except OSError:
+        pass

@@ -3,9 +3,10 @@ and every number of the rewrite is checked against the engine's facts before it 
 
 The engine's Answer stays the truth: value, unit, verdict, computation and citations are always
 the engine's; only the `answer` text may come from the model, and only when each number in it is
-one the engine's answer stands on (see verify_numbers). Anything else — an unverified number,
-a changed verdict, an empty or garbled reply, an error, a slow endpoint — gives the engine's own
-answer with a note, within `llm_timeout` seconds. Document text reaches the model only inside
+one the engine's answer stands on and its verdict is the engine's (see reply_check).
+Anything else — an unverified number, a verdict turned or left out, an empty or garbled reply,
+an error, a slow endpoint — gives the engine's own answer with a note (`model_rejected_reason`),
+within `llm_timeout` seconds. Document text reaches the model only inside
 the prompt's data block, and sentences that read as instructions contribute no numbers.
 """
 
@@ -29,7 +30,7 @@ from retrieval.compose import num
 from retrieval.question.conversation import looks_elliptical
 from retrieval.question.conversation import standalone
 from retrieval.records import Answer
-from retrieval.verify_numbers import SentenceGate, allowed_numbers, unverified
+from retrieval.reply_check import ReplyCheck, SentenceGate, garbage
 
 PROMPT_DIR = Path(__file__).resolve().parents[1] / "prompts"
 History = Sequence[tuple[str, str]]  # (user question, answer shown) of earlier turns, oldest first
@@ -151,7 +152,7 @@ class LLMAnswerer:
         """
         standalone, offline, budget = self._offline(question, history, doc_ids)
         if not offline.answerable:  # a refusal names what the store covers: nothing to word
-            return LLMResult(answer=offline, standalone=standalone)
+            return _unworded(offline, standalone)
         prompt = self._prompt(question, standalone, history, offline)
         try:
             reply = _with_deadline(lambda: self.chat.complete(self.system, prompt),
@@ -170,8 +171,7 @@ class LLMAnswerer:
         """
         standalone, offline, budget = self._offline(question, history, doc_ids)
         if not offline.answerable:
-            return AnswerStream(iter(()), lambda text, error: LLMResult(answer=offline, standalone=standalone),
-                                SentenceGate([]))
+            return AnswerStream(iter(()), lambda text, error: _unworded(offline, standalone), SentenceGate(None))
         prompt = self._prompt(question, standalone, history, offline)
 
         def finish(text: str, error: str | None) -> LLMResult:
@@ -179,24 +179,21 @@ class LLMAnswerer:
                 return _fallback(offline, standalone, error)
             return self.check(offline, text, standalone, question)
 
-        gate = SentenceGate(allowed_numbers(offline, question, standalone))  # the same as check's
+        gate = SentenceGate(ReplyCheck(offline, question, standalone))  # the same as check's
         return AnswerStream(_stream_with_deadline(lambda: self.chat.stream(self.system, prompt),
                                                   budget), finish, gate)
 
     def check(self, offline: Answer, reply: str, standalone: str, question: str) -> LLMResult:
-        """Accept the model's reply as the answer text only if it passes every check."""
+        """Accept the model's reply as the answer text only if it passes every check: a number
+        of no cited fact, a verdict turned or left out, a reply that is no answer → the offline
+        answer with a note (also in the answer's `model_rejected_reason`)."""
         text = _clean(reply)
-        problem = _garbage(text)
-        if problem:
-            return _fallback(offline, standalone, problem)
-        bad = unverified(text, allowed_numbers(offline, question, standalone))
-        if bad:
-            note = f"模型回答中的数字{'、'.join(bad)}与引用的数据不符，已改用离线答案。"
-            return LLMResult(answer=offline, flagged=True, note=note, standalone=standalone, unverified=bad)
-        if changed := _verdict_changed(offline.answer, text):
-            return LLMResult(answer=offline, flagged=True, standalone=standalone,
-                             note=f"模型回答改变了结论（{changed}），已改用离线答案。")
-        worded = offline.model_copy(update={"answer": text, "question": question})
+        problem = ReplyCheck(offline, question, standalone).problem(text)
+        if problem is not None:
+            note, bad = problem
+            return LLMResult(answer=_rejected(offline, note), flagged=not garbage(text), note=note,
+                             standalone=standalone, unverified=bad)
+        worded = offline.model_copy(update={"answer": text, "question": question, "model_used": True})
         return LLMResult(answer=worded, used_model=True, standalone=standalone)
 
     def standalone(self, question: str, history: History) -> str:
@@ -214,7 +211,7 @@ class LLMAnswerer:
                 text = _clean(_with_deadline(lambda: self.chat.complete("", prompt), self.timeout / 2))
             except ModelUnavailable:
                 return question.strip()
-            if text and not _garbage(text) and len(text) <= 200:
+            if text and not garbage(text) and len(text) <= 200:
                 return text.splitlines()[0]
         return question.strip()
 
@@ -332,7 +329,17 @@ def _messages(system: str, user: str) -> list:
 
 
 def _fallback(offline: Answer, standalone: str, note: str) -> LLMResult:
-    return LLMResult(answer=offline, note=note, standalone=standalone)
+    return LLMResult(answer=_rejected(offline, note), note=note, standalone=standalone)
+
+
+def _rejected(offline: Answer, note: str) -> Answer:
+    """The offline answer, saying why the model's wording is not shown."""
+    return offline.model_copy(update={"model_used": False, "model_rejected_reason": note})
+
+
+def _unworded(offline: Answer, standalone: str) -> LLMResult:
+    """A refusal, given as the engine wrote it: the model is not asked."""
+    return LLMResult(answer=offline.model_copy(update={"model_used": False}), standalone=standalone)
 
 
 def _text(content: Any) -> str:
@@ -347,36 +354,6 @@ def _clean(reply: str) -> str:
     text = (reply or "").strip()
     text = re.sub(r"^```\w*\s*|\s*```$", "", text).strip()  # a fenced reply
     return re.sub(r"</?think>", "", text).strip()
-
-
-def _garbage(text: str) -> str | None:
-    """Why a reply is no answer (empty, JSON or markup, no Chinese), or None."""
-    if not text:
-        return "模型没有给出回答，已改用离线答案。"
-    if text[0] in "{[<" or not re.search(r"[\u4e00-\u9fff]", text):
-        return "模型的回答格式不对，已改用离线答案。"
-    if len(text) > 4000:
-        return "模型的回答过长，已改用离线答案。"
-    return None
-
-
-# the engine opens a verdict with one of these words; a rewording must keep its sense
-_NEGATIVE = {"错误": ("错误", "不对", "不正确", "不成立", "不属实"), "不一致": ("不一致", "对不上", "不相符")}
-_POSITIVE = {"正确": ("正确", "属实", "成立"), "一致": ("一致", "对得上", "相符")}
-_OPPOSITE = {"正确": "错误", "一致": "不一致"}
-
-
-def _verdict_changed(offline: str, text: str) -> str | None:
-    """The engine's opening verdict word when the model's text drops or contradicts it, else None."""
-    for word, forms in _NEGATIVE.items():
-        if offline.startswith(word):
-            return None if any(f in text for f in forms) else word
-    for word, forms in _POSITIVE.items():
-        if offline.startswith(word):
-            negatives = _NEGATIVE[_OPPOSITE[word]]
-            kept = any(f in text for f in forms) and not any(n in text for n in negatives)
-            return None if kept else word
-    return None
 
 
 def _data(text: str) -> str:

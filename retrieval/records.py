@@ -57,6 +57,12 @@ class Answer(Record):
     alternatives: list[str] = Field(default_factory=list)
     # how sure the engine is of the stated figure or verdict (0..1); None when nothing is stated
     confidence: float | None = None
+    # not in the contract, said beside it (`response`): whether a chat model worded the text, and
+    # why its wording was not shown (None when no model is configured); what the reader should
+    # know about the cited figures (a cited row that fails its table's sums)
+    model_used: bool | None = None
+    model_rejected_reason: str | None = None
+    warnings: list[str] = Field(default_factory=list)
 
     def contract(self) -> dict[str, object]:
         """The JSON object of the answer contract, nothing more."""
@@ -71,3 +77,13 @@ class Answer(Record):
             "citations": [c.contract() for c in self.citations],
             "interpretation": self.interpretation,
         }
+
+    def response(self) -> dict[str, object]:
+        """The JSON of `ask --json` and `serve`: the contract, then what is said beside it
+        (`model_used`, `model_rejected_reason` when a model is configured, `warnings` when any)."""
+        extra: dict[str, object] = {}
+        if self.model_used is not None:
+            extra |= {"model_used": self.model_used, "model_rejected_reason": self.model_rejected_reason}
+        if self.warnings:
+            extra["warnings"] = list(self.warnings)
+        return self.contract() | extra

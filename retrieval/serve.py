@@ -1,7 +1,8 @@
 """`budgetqa serve`: the answer engine as a small HTTP JSON API (FastAPI, run by uvicorn).
 
     POST   /ask              {"question", "doc_ids"?, "history"?} → the answer contract of
-                             `budgetqa ask --json`, with `alternatives` and `chart` beside it
+                             `budgetqa ask --json` (Answer.response(): model_used,
+                             model_rejected_reason, warnings), `alternatives` and `chart` beside it
     GET    /health           the process is up (liveness)
     GET    /ready            the engine, the embedding model and the back ends answer (200), else 503
     GET    /documents        the indexed documents
@@ -125,7 +126,7 @@ def create_app(settings: Settings) -> FastAPI:
         except Exception:
             outage()  # a back end down: 503 with its name
             raise
-        return AnswerResponse(**answer.contract(), alternatives=answer.alternatives,
+        return AnswerResponse(**answer.response(), alternatives=answer.alternatives,
                               chart=chart_of(answer, r.engine))
 
     @api.post("/documents", response_model=UploadResponse, responses=ERRORS, dependencies=guarded)

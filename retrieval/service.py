@@ -8,13 +8,14 @@ from collections.abc import Callable
 
 from indexer import store
 from indexer.search.bm25 import BM25Index, OldLayout
-from indexer.failures import shown
+from indexer.failures import describe, shown
 from indexer.settings import Settings
-from indexer.search.vectors import LazyEmbeddings, NoDenseSearch, VectorIndex, chroma_client
+from indexer.search.vectors import LazyEmbeddings, LazyVectors, VectorIndex, chroma_client
 from retrieval import caches
 from retrieval.engine import Engine
 from retrieval.question.conversation import History
 from retrieval.records import Answer
+from retrieval.row_checks import with_row_warnings
 from retrieval.search import HybridSearch
 
 # with no logging configured, a warning is printed to stderr as its bare message: one line
@@ -25,15 +26,18 @@ class StoreMissing(Exception):
     """There is no store, or it holds no documents."""
 
 
-def open_engine(settings: Settings) -> Engine:
-    """Open the store read for answering; the embedding model loads on the first text search.
+def open_engine(settings: Settings, read_only: bool = False) -> Engine:
+    """Open the store read for answering; Chroma opens and the embedding model loads on the
+    first text search (a table lookup needs neither).
 
-    A store this process cannot write is opened read-only; when Chroma then cannot open it
-    (it writes on open), answers use BM25 alone and a one-line warning says so.
+    A store this process cannot write is opened read-only, as is every store with `read_only`
+    (a command that only answers: it writes nothing, so it answers on a full disk too); when
+    Chroma then cannot open (it writes on open), answers use BM25 alone and a one-line warning
+    says so, with the cause.
     """
     if not store.exists(settings.database):
         raise StoreMissing(f"no store at {shown(settings.store)}: run `budgetqa index PATH` first")
-    conn = store.connect(settings.database)
+    conn = store.connect(settings.database, writable=False if read_only else None)
     if not store.documents(conn):
         raise StoreMissing(f"the store at {shown(settings.store)} holds no documents: run `budgetqa index PATH`")
     search = HybridSearch(conn, _vectors(settings), _keywords(settings, conn))
@@ -60,13 +64,21 @@ class Responder:
         return cls(engine, build_answerer(settings, engine), on_note)
 
     def answer(self, question: str, doc_ids: list[str] | None = None, history: History = ()) -> Answer:
-        """Raises QuestionError for an empty or over-long question, as `Engine.answer`."""
+        """Raises QuestionError for an empty or over-long question, as `Engine.answer`.
+        A cited row that fails its table's sums is named in the answer's `warnings`."""
         if self.answerer is None:
-            return self.engine.answer(question, doc_ids, history)
-        result = self.answerer.answer(question, history, doc_ids=doc_ids)
-        if result.note and self.on_note is not None:
-            self.on_note(result.note)
-        return result.answer
+            answer = self.engine.answer(question, doc_ids, history)
+        else:
+            result = self.answerer.answer(question, history, doc_ids=doc_ids)
+            if result.note and self.on_note is not None:
+                self.on_note(result.note)
+            answer = result.answer
+        return with_row_warnings(answer, self._tables)
+
+    def _tables(self, doc_id: str):
+        if not any(d.doc_id == doc_id for d in self.engine.documents):
+            return []  # a document replaced since the answer
+        return self.engine.facts(doc_id).tables
 
 
 def _keywords(settings: Settings, conn) -> BM25Index:
@@ -81,18 +93,30 @@ def _keywords(settings: Settings, conn) -> BM25Index:
     return BM25Index.build(store.chunks(conn), words)
 
 
-def _vectors(settings: Settings) -> VectorIndex | NoDenseSearch:
+def _vectors(settings: Settings) -> LazyVectors:
     embedder = LazyEmbeddings(settings.embedding_model, settings.embedding_batch_size)
-    try:
-        return VectorIndex(chroma_client(settings), settings.collection, embedder)
-    except Exception as error:
-        # only a read-only store explains a failing embedded Chroma; anything else is a bug to see
-        if settings.chroma_host or not store.is_read_only(settings.chroma_dir / "chroma.sqlite3"):
-            raise
+    if settings.chroma_host:  # a server down is an outage, told as such (indexer.outages)
+        return LazyVectors(lambda: VectorIndex(chroma_client(settings), settings.collection, embedder),
+                           embedder, f"Chroma at {settings.chroma_host}:{settings.chroma_port}")
+    return LazyVectors(lambda: VectorIndex(chroma_client(settings), settings.collection, embedder),
+                       embedder, str(settings.chroma_dir), lambda error: _without_chroma(settings, error))
+
+
+def _without_chroma(settings: Settings, error: Exception) -> bool:
+    """Whether answers go on with BM25 alone after the embedded Chroma failed to open (it writes
+    on open): a read-only store, or a file system that refuses the write (a full disk); one line
+    says so. Anything else is a bug to see."""
+    why = describe(error)
+    if not why and not store.is_read_only(settings.chroma_dir / "chroma.sqlite3"):
+        return False
+    if store.is_read_only(settings.chroma_dir / "chroma.sqlite3"):
         why = shown(str(error) or type(error).__name__)[:120]
         log.warning("note: the search index at %s is read-only and Chroma cannot open it (%s);"
                     " answering with keyword search (BM25) only", shown(settings.chroma_dir), why)
-        return NoDenseSearch()
+    else:
+        log.warning("note: the search index at %s cannot be opened (%s); answering with keyword"
+                    " search (BM25) only", shown(settings.chroma_dir), why)
+    return True
 
 
 def _audit():

@@ -1,6 +1,7 @@
 """Check a model's answer text: every number in it must be one the engine's answer stands on.
 
-A number is read with its unit: 1,074.61 / 1074.61万元 / 0.5亿元 / 22.46% / 55万件 / 二十个.
+A number is read with its unit: 1,074.61 / 1074.61万元 / 0.5亿元 / 22.46% / 55万件 / 二十个 /
+一亿元 / 九千九百九十九万元 (Chinese numerals through cn2an, as amounts when they hold 万 or 亿).
 Amounts (元/万元/亿元) convert among themselves; a number written without a unit in the data
 (a table cell: the tables are in 万元) matches an amount as 万元. A number written less precisely
 than the data (1075万元 for 1074.61万元) passes when it is the data rounded to the places written
@@ -24,13 +25,12 @@ _ARABIC = re.compile(
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*"
     r"(?P<unit>亿元|万元|千元|元|个百分点|百分点|%|亿|万)?"
 )
-_CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5,
-              "六": 6, "七": 7, "八": 8, "九": 9}
-_CN_SCALES = {"十": 10, "百": 100, "千": 1000}
-# a Chinese numeral counts only before a measure word: 一般, 三公, 统一 are words, not numbers
+_CN_NUMERAL = "零〇一二两三四五六七八九十百千万亿点壹贰叁肆伍陆柒捌玖拾佰仟"
+# a Chinese numeral starts with a digit (or 十): 万一 and 千万 are words; it counts before a
+# measure word or an amount's unit, or as an amount when it holds 万/亿 (预算是一亿)
 _CHINESE = re.compile(
-    r"(?P<num>[零〇一二两三四五六七八九十百千]+(?:万[零〇一二两三四五六七八九十百千]*)?)"
-    r"(?P<unit>亿元|万元|元|个|项|辆|人|名|家|件|次|张|台|份|类|条|所|位|处|倍|批|座|套|户|种|年)"
+    rf"(?P<num>[零〇一二两三四五六七八九十壹贰叁肆伍陆柒捌玖拾][{_CN_NUMERAL}]*)"
+    r"(?P<unit>亿元|万元|元|个|项|辆|人|名|家|件|次|张|台|份|类|条|所|位|处|倍|批|座|套|户|种|年)?"
 )
 _APPROX_BEFORE = ("约", "近", "逾", "超过", "大约", "将近", "接近", "不到", "约合")
 _APPROX_AFTER = ("左右", "多", "余")
@@ -75,14 +75,18 @@ def numbers_in(text: str) -> list[Number]:
             kind = "other"  # 8个, 2025年, 3辆
         found.append(Number(value, kind, places, m.group(0).strip(), _approx(text, m.start(), m.end())))
     for m in _CHINESE.finditer(text):
-        raw = m.group("num")
-        if raw in ("一", "十") or text[max(0, m.start() - 1):m.start()] in ("第", "之"):
+        raw, unit = m.group("num").rstrip("点"), m.group("unit") or ""
+        if not unit and not re.search("[万亿]", raw):
+            continue  # 一般, 三公, 十四五: words, not numbers
+        if unit not in _AMOUNT and (raw in ("一", "十") or text[max(0, m.start() - 1):m.start()] in ("第", "之")):
             continue  # 一个/一项 are idiom, 第一 an ordinal
         value = _chinese_value(raw)
-        unit = m.group("unit")
-        kind = "amount" if unit in _AMOUNT else "other"
+        if value is None:
+            continue
+        kind = "amount" if unit in _AMOUNT or not unit else "other"
         value = value * _AMOUNT[unit] if unit in _AMOUNT else value
-        found.append(Number(value, kind, 0, m.group(0), _approx(text, m.start(), m.end())))
+        places = len(raw.split("点", 1)[1].rstrip("万亿")) if "点" in raw else 0
+        found.append(Number(value, kind, places, m.group(0).rstrip("点"), _approx(text, m.start(), m.end())))
     return found
 
 
@@ -96,7 +100,12 @@ def unverified(text: str, allowed: list[Number]) -> list[str]:
     Returns:
         The text of each unmatched number, in order; empty when every number is verified.
     """
-    return [n.text for n in numbers_in(text) if not any(_matches(n, a) for a in allowed)]
+    return [n.text for n in numbers_in(text) if not among(n, allowed)]
+
+
+def among(n: Number, allowed: list[Number]) -> bool:
+    """Whether the written number n states one of the `allowed` numbers (unit-aware)."""
+    return any(_matches(n, a) for a in allowed)
 
 
 def allowed_numbers(answer: Answer, *claims: str) -> list[Number]:
@@ -134,44 +143,6 @@ INSTRUCTION = re.compile(
 )
 
 
-SENTENCE_ENDS = "。！？；\n"
-
-
-class SentenceGate:
-    """Hold streamed text back to the end of its sentence, and release it only when every
-    number in it passes: text on screen cannot be taken back, and a figure may arrive split
-    over tokens ("99" + "99万元"), so nothing unchecked is ever shown.
-
-    Args:
-        allowed: the numbers the text may state (see `allowed_numbers`).
-    """
-
-    def __init__(self, allowed: list[Number]) -> None:
-        self.allowed = allowed
-        self.rejected: list[str] = []  # the first failing sentence's unmatched numbers
-        self._pending = ""
-
-    def feed(self, token: str) -> str:
-        """Take a token; return the text now safe to show (whole checked sentences, or "")."""
-        if self.rejected:
-            return ""
-        self._pending += token
-        end = max(self._pending.rfind(c) for c in SENTENCE_ENDS) + 1
-        if end == 0:
-            return ""
-        ready, self._pending = self._pending[:end], self._pending[end:]
-        return self._release(ready)
-
-    def close(self) -> str:
-        """The stream ended: check and return what is left after the last sentence end."""
-        ready, self._pending = self._pending, ""
-        return self._release(ready) if ready and not self.rejected else ""
-
-    def _release(self, text: str) -> str:
-        self.rejected = unverified(text, self.allowed)
-        return "" if self.rejected else text
-
-
 def strip_instructions(text: str) -> str:
     """Drop the sentences of a text that address a model (planted instructions)."""
     parts = re.split(r"(?<=[。；;！!？?\n])", text or "")
@@ -200,19 +171,17 @@ def _approx(text: str, start: int, end: int) -> bool:
     return any(head.endswith(w) for w in _APPROX_BEFORE) or tail.startswith(_APPROX_AFTER)
 
 
-def _chinese_value(raw: str) -> float:
-    """二十 → 20, 一百零五 → 105, 五十五万 → 550000."""
-    if "万" in raw:
-        high, low = raw.split("万", 1)
-        return _chinese_value(high or "一") * 1e4 + (_chinese_value(low) if low else 0)
-    total, digit = 0, None
-    for ch in raw:
-        if ch in _CN_DIGITS:
-            digit = _CN_DIGITS[ch]
-        elif ch in _CN_SCALES:
-            total += (1 if digit is None else digit) * _CN_SCALES[ch]
-            digit = None
-    return float(total + (digit or 0))
+def _chinese_value(raw: str) -> float | None:
+    """二十 → 20, 一百零五 → 105, 五十五万 → 550000, 一点五亿 → 150000000, 壹亿 → 1e8 (cn2an)."""
+    import cn2an
+
+    scale = 1.0
+    if "点" in raw and raw[-1] in "万亿":  # cn2an reads 一点五 but not 一点五亿
+        raw, scale = raw[:-1], 1e4 if raw[-1] == "万" else 1e8
+    try:
+        return float(cn2an.cn2an(raw, "smart")) * scale
+    except (ValueError, KeyError, IndexError):
+        return None  # 五五万万: not a number
 
 
 def _significant(n: Number) -> int:

@@ -14,7 +14,7 @@ from indexer.settings import DEFAULT_MODEL_DIR, Settings
 from indexer.search.vectors import LazyEmbeddings, VectorIndex, chroma_client
 
 # throwaway PostgreSQL and Chroma servers for the tests of a shared deployment
-pytest_plugins = ["tests.servers"]
+pytest_plugins = ["tests.servers", "tests.probe"]  # tests.probe: the `make probe` report
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 

@@ -206,16 +206,32 @@ class PostgresServer:
             shutil.rmtree(self.data_dir, ignore_errors=True)  # initdb wants a missing or empty folder
         raise ServerError("initdb failed:\n" + "\n".join(failures))
 
-    def _launch(self) -> None:
+    def _pg_start(self) -> subprocess.CompletedProcess:
         # durability is of no use to a throwaway cluster, and fsync costs seconds per test run
         options = (f"-c listen_addresses={self.host} -c unix_socket_directories={self.base} "
                    "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+        return self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file),
+                         "-w", "-t", str(int(START_TIMEOUT)),
+                         "-o", f"{options} -c port={self.port}", "start", check=False)
+
+    def halt(self) -> None:
+        """Stop the server as an outage would, keeping its data for `resume`."""
+        self._run("pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "stop")
+        self._running = False
+
+    def resume(self) -> None:
+        """Start the halted server again on the same port."""
+        result = self._pg_start()
+        if result.returncode != 0:
+            raise ServerError(f"PostgreSQL did not start again: {result.stderr}\n{log_tail(self.log_file)}")
+        self._running = True
+        self._wait_for_connections()
+
+    def _launch(self) -> None:
         error = ""
         for _ in range(PORT_ATTEMPTS):
             self.port = free_port()
-            result = self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file),
-                               "-w", "-t", str(int(START_TIMEOUT)),
-                               "-o", f"{options} -c port={self.port}", "start", check=False)
+            result = self._pg_start()
             if result.returncode == 0:
                 self._running = True
                 self._wait_for_connections()
@@ -300,17 +316,30 @@ class ChromaServer:
             raise
         return server
 
-    def _launch(self, chroma: Path) -> None:
+    def _spawn(self, chroma: Path) -> None:
         env = dict(os.environ, ANONYMIZED_TELEMETRY="False", NO_COLOR="1")
+        with open(self.log_file, "ab") as log:
+            self.process = subprocess.Popen(
+                [str(chroma), "run", "--path", str(self.base / "db"),
+                 "--host", self.host, "--port", str(self.port)],
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
+                cwd=self.base)
+
+    def halt(self) -> None:
+        """Stop the server as an outage would, keeping its data for `resume`."""
+        self._terminate()
+
+    def resume(self) -> None:
+        """Start the halted server again on the same port, over the same data."""
+        self._spawn(find_chroma())
+        if error := self._wait_for_heartbeat():
+            raise ServerError(f"Chroma did not start again: {error}\n{log_tail(self.log_file)}")
+
+    def _launch(self, chroma: Path) -> None:
         error = ""
         for _ in range(PORT_ATTEMPTS):
             self.port = free_port()
-            with open(self.log_file, "ab") as log:
-                self.process = subprocess.Popen(
-                    [str(chroma), "run", "--path", str(self.base / "db"),
-                     "--host", self.host, "--port", str(self.port)],
-                    stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, env=env,
-                    cwd=self.base)
+            self._spawn(chroma)
             error = self._wait_for_heartbeat()
             if not error:
                 return

@@ -140,14 +140,15 @@ def test_a_replaced_document_leaves_the_keyword_index(indexed, docs):
 
 @pytest.fixture
 def chroma_reads(indexed, monkeypatch):
-    """Every read of the Chroma collection, with its filter (None: a read of every record)."""
+    """Every read of the Chroma collection, with its filter or "ids" for a read by id (None: a
+    read of every record)."""
     indexer = indexed[0]
     reads: list[object] = []
     collection = indexer.vectors.store
     get = type(collection).get
 
     def spy(self, *args, **kwargs):
-        reads.append(kwargs.get("where"))
+        reads.append(kwargs.get("where") or ("ids" if kwargs.get("ids") else None))
         return get(self, *args, **kwargs)
 
     monkeypatch.setattr(type(collection), "get", spy)

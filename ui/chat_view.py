@@ -10,6 +10,7 @@ import streamlit as st
 
 from indexer.records import Document
 from ui import presenter
+from ui.csv_cells import frame_csv
 from ui.citations import CitationView, citation_views, marked_answer, page_image
 from ui.presenter import Reply, escape_markdown
 
@@ -64,7 +65,7 @@ def show_reply(r: Reply, docs: list[Document], tables_of, n: int) -> None:
                          .set_properties(subset=["项目"], **{"white-space": "normal", "min-width": "7em"}))
             else:
                 st.dataframe(items, hide_index=True)
-            st.download_button("下载明细", items.to_csv(index=False).encode("utf-8-sig"), file_name="明细.csv",
+            st.download_button("下载明细", frame_csv(items), file_name="明细.csv",
                                mime="text/csv", key=f"csv_{n}")
         alternatives(a, n)
         if a.computation:

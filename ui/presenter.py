@@ -19,6 +19,7 @@ from indexer import store
 from indexer.records import Document, Row, Table
 from retrieval.audit_base import function_leaves, table_role
 from retrieval.records import Answer, Citation
+from ui.csv_cells import frame_csv
 from ui.names import short_names
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~$:^&])")  # links, HTML, code, LaTeX, directives
@@ -261,7 +262,7 @@ def csv_name(document: Document, t: Table) -> str:
 
 def table_csv(t: Table) -> bytes:
     """The table as CSV, with a BOM so that Excel opens the Chinese text correctly."""
-    return table_frame(t).to_csv(index=False).encode("utf-8-sig")
+    return frame_csv(table_frame(t))
 
 
 @dataclass

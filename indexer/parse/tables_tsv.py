@@ -385,6 +385,11 @@ def parse_tsv_tables(doc_id: str, lines: list[str], spans: list[TableSpan],
             text_columns=list(dict.fromkeys(header.text.values())), rows=rows,
             empty_note=notes[0] if notes else None, line_start=span.line_start,
             line_end=span.line_end, warnings=warnings)
-        tables.append(verify_table(table))
+        table = verify_table(table)
+        # each row that fails its table's sums is named, as for flattened tables
+        named = " ".join(x for x in (span.number, span.title) if x)
+        warnings += [f"{named} line {row.line} 「{row.label}」: {row.note}"
+                     for row in table.rows if row.verified is False]
+        tables.append(table.model_copy(update={"warnings": warnings}))
         all_warnings += warnings
     return tables, all_warnings

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from indexer.limits import DEFAULT, Limits
 from indexer.read.grid import cell_text, grid_lines
 from indexer.text import normalise
 
@@ -20,13 +21,15 @@ class UnreadableWorkbook(Exception):
     """The file is not a readable Excel workbook."""
 
 
-def workbook_lines(path: Path) -> list[str]:
+def workbook_lines(path: Path, limits: Limits = DEFAULT) -> list[str]:
     """Every non-empty sheet as a titled table, sheets in workbook order.
 
     Raises:
         UnreadableWorkbook: not a workbook, encrypted, or corrupt.
+        TooLarge: a sheet with more rows than `limits` allow (an .xlsx is refused before it is
+            unpacked when its zip directory is over the limits: `Limits.check_zip`).
     """
-    sheets = _xls_sheets(path) if path.suffix.lower() == ".xls" else _xlsx_sheets(path)
+    sheets = _xls_sheets(path, limits) if path.suffix.lower() == ".xls" else _xlsx_sheets(path, limits)
     lines: list[str] = []
     for name, grid in sheets:
         body = grid_lines(grid)
@@ -57,30 +60,38 @@ def _decimals(number_format: str | None) -> int | None:
     return len(m.group(1)) if m else (0 if "0" in number_format else None)
 
 
-def _xlsx_sheets(path: Path) -> list[tuple[str, list[list[str]]]]:
+def _xlsx_sheets(path: Path, limits: Limits) -> list[tuple[str, list[list[str]]]]:
     import openpyxl
 
     try:
-        book = openpyxl.load_workbook(path, data_only=True)  # formulas as their cached values
+        # read-only: rows stream from the sheet's XML, so a huge sheet is refused at its limit
+        # without being held in memory; merged cells are empty there past their top-left anyway
+        book = openpyxl.load_workbook(path, data_only=True, read_only=True)  # formulas as cached values
     except Exception as error:  # BadZipFile, InvalidFileException, KeyError: broken or foreign
         raise UnreadableWorkbook(f"not a readable .xlsx workbook ({type(error).__name__})") from None
     sheets = []
-    for sheet in book.worksheets:
-        grid = []
-        for row in sheet.iter_rows():
-            fields = []
-            for cell in row:
-                value = cell.value
-                if isinstance(value, (int, float)) and not isinstance(value, bool):
-                    fields.append(number_text(value, _decimals(cell.number_format)))
-                else:
-                    fields.append(cell_text(value))
-            grid.append(fields)
-        sheets.append((sheet.title, grid))
+    try:
+        for sheet in book.worksheets:
+            sheet.reset_dimensions()  # a sheet's stated size may be wrong: read what is there
+            grid = []
+            for row in sheet.iter_rows():
+                limits.check_rows(sheet.title, len(grid) + 1)
+                fields = []
+                for cell in row:
+                    value = cell.value
+                    if isinstance(value, (int, float)) and not isinstance(value, bool):
+                        fields.append(number_text(value, _decimals(cell.number_format)))
+                    else:
+                        fields.append(cell_text(value))
+                grid.append(fields)
+            width = max((len(r) for r in grid), default=0)
+            sheets.append((sheet.title, [r + [""] * (width - len(r)) for r in grid]))
+    finally:
+        book.close()
     return sheets
 
 
-def _xls_sheets(path: Path) -> list[tuple[str, list[list[str]]]]:
+def _xls_sheets(path: Path, limits: Limits) -> list[tuple[str, list[list[str]]]]:
     import xlrd
 
     try:
@@ -89,6 +100,7 @@ def _xls_sheets(path: Path) -> list[tuple[str, list[list[str]]]]:
         raise UnreadableWorkbook(f"not a readable .xls workbook ({type(error).__name__})") from None
     sheets = []
     for sheet in book.sheets():
+        limits.check_rows(sheet.name, sheet.nrows)
         grid = []
         for r in range(sheet.nrows):
             fields = []

@@ -34,8 +34,11 @@ def html_lines(data: bytes | str) -> list[str]:
         root = lxml.html.document_fromstring(data)
     except (etree.ParserError, ValueError) as error:
         raise UnreadableHTML(f"not a readable HTML page ({error})") from None
-    for element in root.iter(*_DROP):
-        element.drop_tree()
+    # collected first: dropping while iterating ends the walk early (a <style> in <head> kept
+    # every <script> of <body>); an element inside one already dropped goes with it
+    for element in list(root.iter(*_DROP)):
+        if element.getparent() is not None:
+            element.drop_tree()
     # the site's navigation, breadcrumbs and footers are no part of the document
     for element in list(root.iter("nav", "div", "ul", "header", "footer")):
         marks = f"{element.get('class', '')} {element.get('id', '')}".lower()

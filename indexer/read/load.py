@@ -14,6 +14,7 @@ from pathlib import Path
 
 from indexer.read.cells import table_lines
 from indexer.text import unify_radicals
+from indexer.limits import DEFAULT, Limits, TooLarge
 
 TEXT_SUFFIXES = {".txt", ".md", ".text"}
 PDF_SUFFIXES = {".pdf"}
@@ -113,6 +114,8 @@ def decode(data: bytes) -> tuple[str, str]:
             if _looks_binary(text):
                 raise UnreadableFile("the file is binary, not text")
             return text, name
+    if (found := _utf16_without_bom(data)) is not None:
+        return found
     if _looks_binary(data):
         raise UnreadableFile("the file is binary, not text")
     try:
@@ -133,6 +136,25 @@ def decode(data: bytes) -> tuple[str, str]:
     if best is None or best[0] < _MIN_CJK_SHARE:
         raise UnreadableFile("not valid UTF-8, GBK/GB18030 or Big5 text")
     return best[1], best[2]
+
+
+def _utf16_without_bom(data: bytes) -> tuple[str, str] | None:
+    """UTF-16 text saved without a byte order mark (its ASCII characters — digits, tabs, line
+    breaks — put NUL bytes all on one side of each pair): the byte order whose text is Chinese."""
+    sample = data[:8192]
+    if len(data) % 2 or b"\0" not in sample:
+        return None
+    zeros_even, zeros_odd = sample[0::2].count(0), sample[1::2].count(0)
+    order = "utf-16-le" if zeros_odd > 4 * zeros_even else "utf-16-be" if zeros_even > 4 * zeros_odd else None
+    if order is None:
+        return None
+    try:
+        text = data.decode(order)
+    except UnicodeDecodeError:
+        return None
+    if _looks_binary(text) or cjk_share(text) < _MIN_CJK_SHARE or not re.search(r"[\u4e00-\u9fff]", text):
+        return None
+    return text, "utf-16"
 
 
 @lru_cache(maxsize=1)
@@ -198,18 +220,26 @@ def _check_size(path: Path) -> None:
         raise UnreadableFile(f"the file is too large ({size / 1e6:.1f} MB, limit {MAX_BYTES // 10**6} MB)")
 
 
-def read_document(path: Path) -> SourceText:
+def read_document(path: Path, limits: Limits = DEFAULT) -> SourceText:
     """Read any supported file into lines, by its suffix: text, PDF, HTML, Excel or Word.
 
     Args:
         path: the file.
+        limits: what reading one file may cost (a .docx/.xlsx unpacked, rows of a sheet).
 
     Returns:
         Its lines (tables as tab-separated lines), hash and encoding (or format).
 
     Raises:
-        UnreadableFile: unsupported type, empty, too large, or not readable as its type.
+        UnreadableFile: unsupported type, empty, too large, over a limit, or not readable as its type.
     """
+    try:
+        return _read_document(path, limits)
+    except TooLarge as error:
+        raise UnreadableFile(str(error)) from None
+
+
+def _read_document(path: Path, limits: Limits) -> SourceText:
     suffix = path.suffix.lower()
     if suffix in TEXT_SUFFIXES:
         return read_source(path)
@@ -220,6 +250,8 @@ def read_document(path: Path) -> SourceText:
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableFile(f"unsupported file type '{suffix or '(none)'}' (supported: {SUPPORTED_NAMES})")
     _check_size(path)
+    if suffix in EXCEL_SUFFIXES | WORD_SUFFIXES and suffix != ".xls":
+        limits.check_zip(path)  # from the zip directory, before anything is unpacked
     data = path.read_bytes()
     if suffix in HTML_SUFFIXES:
         from indexer.read.html import UnreadableHTML, html_lines
@@ -236,7 +268,7 @@ def read_document(path: Path) -> SourceText:
 
         encoding = suffix.lstrip(".")
         try:
-            lines = workbook_lines(path)
+            lines = workbook_lines(path, limits)
         except UnreadableWorkbook as error:
             raise UnreadableFile(str(error)) from None
     else:

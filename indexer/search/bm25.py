@@ -228,12 +228,11 @@ class BM25Index:
 
     @classmethod
     def load(cls, location: Path | str) -> BM25Index:
-        """Open for searching: read-only where this process may not write the folder."""
+        """Open for searching, read-only: answering writes nothing (a full disk, another user's
+        store); an index not made yet is empty."""
         if is_url(location):
             return cls.open(location)
-        folder = Path(location)
-        writable = os.access(folder if folder.exists() else folder.parent, os.W_OK | os.X_OK)
-        return cls.open(folder, writable=writable and (folder / REGISTRY).exists())
+        return cls.open(Path(location), writable=False)
 
     @classmethod
     def build(cls, chunks: list[Chunk], words: Iterable[str]) -> BM25Index:

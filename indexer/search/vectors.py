@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 from collections import OrderedDict
+from collections.abc import Callable
 from contextlib import contextmanager
 from pathlib import Path
 from threading import Lock
@@ -12,6 +13,7 @@ from threading import Lock
 import chromadb
 import numpy as np
 from chromadb.config import Settings as ChromaSettings
+from chromadb.errors import InternalError
 from langchain_chroma import Chroma
 from langchain_core.embeddings import Embeddings
 
@@ -48,6 +50,7 @@ def load_embedder(model: str, batch_size: int = 16) -> Embeddings:
             )
         # a local folder needs no hub; without this a missing file means a long network timeout
         os.environ["HF_HUB_OFFLINE"] = "1"
+    _quiet_loading()
     embedder = HuggingFaceEmbeddings(
         model_name=model,
         model_kwargs={"device": "cpu"},
@@ -59,6 +62,17 @@ def load_embedder(model: str, batch_size: int = 16) -> Embeddings:
         embedder.encode_kwargs["prompt_name"] = "passage"
         embedder.query_encode_kwargs["prompt_name"] = "query"
     return embedder
+
+
+def _quiet_loading() -> None:
+    """No English "Loading weights" bars or advisory warnings on stderr while the model loads
+    (the CLI, `serve` and the app print one line of their own, or nothing)."""
+    import huggingface_hub.utils
+    import transformers.utils.logging
+
+    transformers.utils.logging.disable_progress_bar()
+    transformers.utils.logging.set_verbosity_error()
+    huggingface_hub.utils.disable_progress_bars()
 
 
 _inside = {"count": 0, "before": 0}  # queries embedding now, and the setting to restore
@@ -159,7 +173,8 @@ class VectorIndex:
         self._kept: OrderedDict[str, tuple[list[str], np.ndarray]] = OrderedDict()
         self._kept_lock = Lock()
 
-    def add(self, chunks: list[Chunk]) -> None:
+    def add(self, chunks: list[Chunk], progress: Callable[[int, int], None] | None = None) -> None:
+        """Embed and store chunks, telling `progress(done, total)` after each batch."""
         for start in range(0, len(chunks), BATCH):
             batch = chunks[start : start + BATCH]
             self.store.add_texts(
@@ -167,6 +182,23 @@ class VectorIndex:
                 metadatas=[_metadata(c) for c in batch],
                 ids=[c.chunk_id for c in batch],
             )
+            if progress is not None:
+                progress(start + len(batch), len(chunks))
+
+    def add_missing(self, chunks: list[Chunk], progress: Callable[[int, int], None] | None = None) -> None:
+        """Store chunks, embedding only those Chroma lacks: a run interrupted half-way through a
+        large document resumes where it stopped. A chunk's id is a hash of its text, so a vector
+        held under it is right; its metadata (department, year given anew) is rewritten."""
+        held: set[str] = set()
+        ids = [c.chunk_id for c in chunks]
+        for start in range(0, len(ids), BATCH):
+            held.update(self.store.get(ids=ids[start : start + BATCH], include=[])["ids"])
+        kept = [c for c in chunks if c.chunk_id in held]
+        for start in range(0, len(kept), BATCH):
+            batch = kept[start : start + BATCH]
+            self.store._collection.update(ids=[c.chunk_id for c in batch],
+                                          metadatas=[_metadata(c) for c in batch])
+        self.add([c for c in chunks if c.chunk_id not in held], progress)
 
     def delete_chunks(self, chunk_ids: list[str]) -> None:
         """Delete chunks by id: no search of the collection (a filtered read grows with it)."""
@@ -192,7 +224,10 @@ class VectorIndex:
         if doc_ids and len(doc_ids) <= EXACT_DOCUMENTS:
             return self._exact_hits(query, k, list(dict.fromkeys(doc_ids)))
         where = {"doc_id": {"$in": list(doc_ids)}} if doc_ids else None
-        hits = self.store.similarity_search_with_score(query, k=k, filter=where)
+        try:
+            hits = self.store.similarity_search_with_score(query, k=k, filter=where)
+        except InternalError:  # chunks being written by another process: keyword search answers
+            return []
         return [(doc.id, doc.metadata.get("doc_id", ""), 1.0 - float(distance)) for doc, distance in hits]
 
     def search(self, query: str, k: int = 10, doc_ids: list[str] | None = None) -> list[tuple[str, float]]:
@@ -224,18 +259,62 @@ class VectorIndex:
             if doc_id in self._kept:
                 self._kept.move_to_end(doc_id)
                 return self._kept[doc_id]
-        held = self.store.get(where={"doc_id": doc_id}, include=["embeddings"])
+        try:
+            held = self.store.get(where={"doc_id": doc_id}, include=["embeddings"])
+        except InternalError:  # "Error finding id": another process is writing these chunks
+            held = {"ids": []}
         ids = list(held["ids"])
+        if not ids:  # not (yet) in Chroma — another process is indexing it: no dense hits, and
+            return [], np.zeros((0, 0), dtype=np.float32)  # asked again next time
         vectors = np.asarray(held["embeddings"], dtype=np.float32).reshape(len(ids), -1)
-        if ids:
-            vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
-            order = sorted(range(len(ids)), key=ids.__getitem__)  # the same order in every process
-            ids, vectors = [ids[i] for i in order], vectors[order]
-            with self._kept_lock:  # a document not yet in Chroma is asked again next time
-                self._kept[doc_id] = (ids, vectors)
-                while len(self._kept) > KEPT_DOCUMENTS:
-                    self._kept.popitem(last=False)
+        vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+        order = sorted(range(len(ids)), key=ids.__getitem__)  # the same order in every process
+        ids, vectors = [ids[i] for i in order], vectors[order]
+        with self._kept_lock:
+            self._kept[doc_id] = (ids, vectors)
+            while len(self._kept) > KEPT_DOCUMENTS:
+                self._kept.popitem(last=False)
         return ids, vectors
+
+
+class LazyVectors:
+    """A VectorIndex opened on first use: answers that need no text search (a table lookup) never
+    open Chroma, which writes on open and may be a server that is down.
+
+    When opening fails, `unavailable(error)` decides: True — go on without dense hits (a
+    read-only store, a full disk; the callback says so once); otherwise the error is raised (a
+    server down: the edges tell it in one line, `indexer.outages`) and the next use tries again,
+    so a server back up is used at once.
+    """
+
+    def __init__(self, open_index: Callable[[], VectorIndex], embedder: Embeddings, location: str,
+                 unavailable: Callable[[Exception], bool] | None = None) -> None:
+        self.embedder, self.location = embedder, location
+        self._open, self._unavailable = open_index, unavailable
+        self._index: VectorIndex | NoDenseSearch | None = None
+        self._lock = Lock()
+
+    @property
+    def index(self) -> VectorIndex | NoDenseSearch:
+        with self._lock:
+            if self._index is None:
+                try:
+                    self._index = self._open()
+                except Exception as error:
+                    if self._unavailable is None or not self._unavailable(error):
+                        raise
+                    self._index = NoDenseSearch()
+            return self._index
+
+    def refresh(self) -> None:
+        if self._index is not None:
+            self._index.refresh()
+
+    def hits(self, query: str, k: int = 10, doc_ids: list[str] | None = None) -> list[tuple[str, str, float]]:
+        return self.index.hits(query, k, doc_ids)
+
+    def search(self, query: str, k: int = 10, doc_ids: list[str] | None = None) -> list[tuple[str, float]]:
+        return self.index.search(query, k, doc_ids)
 
 
 class NoDenseSearch:

@@ -114,7 +114,8 @@ def connect(target: Path | str, writable: bool | None = None) -> Database:
 
     Args:
         target: the SQLite file, or a server's URL (postgresql+psycopg://user:pw@host/db).
-        writable: True when the caller writes (StoreReadOnly if it cannot); None to open
+        writable: True when the caller writes (StoreReadOnly if it cannot); False to read only
+            (a command that only reads writes nothing, even on a full disk); None to open
             read-only when the file or its folder is not writable.
 
     Returns:
@@ -126,7 +127,7 @@ def connect(target: Path | str, writable: bool | None = None) -> Database:
     """
     if is_url(target):
         db = server(str(target))
-    elif is_read_only(target):
+    elif writable is False or is_read_only(target):
         if writable:
             raise StoreReadOnly(Path(target).parent)
         return _connect_read_only(Path(target))

@@ -121,6 +121,9 @@ def check(reading: Reading, interp: Interpretation, result: Result, doc_years: l
     for m in reading.of("actual"):
         if not actual and not inside(m):
             reasons.append("问的是实际支出（决算），文件只有预算")
+        elif actual and any(_budget_figure(f) for f in result.figures) and not _BUDGET_ASKED.search(reading.text):
+            # a 决算 states the budget beside what was spent ("年初预算数为24.1亿元，决算数为24.5亿元")
+            reasons.append("问的是决算数，找到的是预算数")
     if actual and _BUDGET_ASKED.search(reading.text) and result.figures and not any(
             "预算" in (f.citation.column or "") or "预算" in f.label or (
                 f.citation.kind == "section" and "预算" in f.citation.quote and "决算" not in f.citation.quote)
@@ -205,9 +208,21 @@ def _evidence_text(result: Result) -> str:
     return re.sub(r"\s+", "", "|".join(out))
 
 
+def _budget_figure(f) -> bool:
+    """A figure the document gives as planned (预算数, 年初, 调整预算), not as spent."""
+    c = f.citation
+    if c.kind == "table":
+        said = f"{c.column or ''}{f.label}"
+    else:
+        said = "".join(part for part in re.split(r"[,，;；。]", c.quote) if _states(part, f.value))
+    return bool(re.search(r"预算数|年初|调整预算|预算为|预算安排", said)) and "决算" not in said
+
+
 def _states(clause: str, value: float) -> bool:
     numbers = [float(x) for x in re.findall(r"\d+(?:\.\d+)?", clause.replace(",", ""))]
-    return any(abs(n - value) < 1e-6 or abs(n - value * 10000) < 1e-3 for n in numbers)
+    # written in 万元, 元 or 亿元
+    return any(abs(n - value) < 1e-6 or abs(n - value * 10000) < 1e-3 or abs(n * 10000 - value) < 1e-3
+               for n in numbers)
 
 
 def _stated(reading: Reading) -> bool:

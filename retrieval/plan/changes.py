@@ -38,6 +38,12 @@ def _change_facts(ctx: Context, src: Source, kind: str):
     return linked
 
 
+def _against_another(text: str) -> bool:
+    """"决算数比年初预算数多了多少": compared with another figure of the same year, not last year's."""
+    m = re.search(r"(?:比|较)(.{1,10}?)(?:多|少|增|减|高|低|上升|下降|涨|降)", text)
+    return bool(m) and not re.search(r"上年|去年|上一年|前一年|\d{2,4}年|同期|以前|之前", m.group(1))
+
+
 def change(ctx: Context) -> list[Interpretation]:
     """The change against last year as the document states it (涨幅, 增长了多少, 比上年减少多少)."""
     src = single(ctx)
@@ -49,7 +55,7 @@ def change(ctx: Context) -> list[Interpretation]:
     rel = [(m.start, m.end) for m in ctx.mentions("relative_year") if m.value and m.value < 0 and base(m)]
     earlier = [(m.start, m.end) for m in ctx.mentions("year")
                if m.value and m.value < src.facts.document.year and base(m)]
-    if not changes:
+    if not changes or _against_another(ctx.text):
         return []
     percent = ctx.reading.asked.kind == "percent"
     kind = "change_percent" if percent else "change_amount"

@@ -70,7 +70,8 @@ def share(ctx: Context) -> list[Interpretation]:
     src = single(ctx)
     if src is None or ctx.reading.asked.kind != "percent":
         return []
-    if re.search(r"涨幅|增幅|降幅|增长率|下降率|增长了?百分之|增加了?百分之|下降了?百分之|减少了?百分之", ctx.text):
+    if re.search(r"涨幅|增幅|降幅|增长率|下降率|(?:涨|降|增长|增加|下降|减少|上升|降低|提高)了?"
+                 r"(?:百分之|百分比|几成|多少个?百分点)", ctx.text):
         return []  # a change against last year: the change builder
     if any(op == "completion" for op, _ in families.asked(ctx.text).operations):
         return []  # "完成预算的百分之几" is spent ÷ planned, not a part of a whole

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from retrieval.question.mentions import has_budget_words, normalise_question
-from retrieval.question.reading import read
+from retrieval.question.reading import compared_against, read
 
 # earlier turns: the questions asked (with their answers, which are not needed here)
 History = Sequence[tuple[str, str]] | Sequence[str]
@@ -63,17 +63,12 @@ def slots_of(text: str, catalog: Any) -> Slots | None:
     return Slots(named=list(dict.fromkeys(named)), year=year, rest=_rest(reading))
 
 
-def _base_year(reading, m) -> bool:
-    """"比去年", "较上年": the year compared against, not the year asked."""
-    return bool(re.search(r"(?:比|较|与|和|同|相比于?|对比)$", reading.text[:m.start]))
-
-
 def _rest(reading) -> str:
     """The question's words less its departments and years (written or relative); a year compared
     against (比去年) stays."""
     drop = [(m.start, m.end) for m in reading.mentions
             if m.kind in ("department", "unit", "year", "relative_year", "unknown_department")
-            and not (m.kind in ("relative_year", "year") and _base_year(reading, m))]
+            and not (m.kind in ("relative_year", "year") and compared_against(reading, m))]
     kept = "".join(ch for i, ch in enumerate(reading.text) if not any(a <= i < b for a, b in drop))
     return re.sub(r"^(?:和|与|跟|同|及)+", "", _LEAD.sub("", kept).lstrip("的,，"))
 
@@ -109,10 +104,10 @@ def _year(reading, slots: Slots) -> int | None:
     """The year asked: written, or relative to the document in context (去年 of a 2025 document
     is 2024), else the year in context."""
     written = [int(m.value) for m in reading.mentions
-               if m.kind == "year" and m.value and m.value > 1900 and not _base_year(reading, m)]
+               if m.kind == "year" and m.value and m.value > 1900 and not compared_against(reading, m)]
     if written:
         return written[0]
-    relative = [int(m.value) for m in reading.mentions if m.kind == "relative_year" and not _base_year(reading, m)]
+    relative = [int(m.value) for m in reading.mentions if m.kind == "relative_year" and not compared_against(reading, m)]
     if relative and slots.year:
         return slots.year + relative[0]
     return slots.year

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 from retrieval.question.records import Reading
-from retrieval.question.reading import residue
+from retrieval.question.reading import compared_against, residue
 
 # a part ends at ？ ； ! or at a comma before a new asking word ("…多少钱，占多少")
 _SPLIT = re.compile(r"(?<=[？?；;!！])|(?<=。)(?=[^。]{0,20}(?:多少|几|哪|是否|对吗|吗[？?]?$))|"
@@ -66,7 +66,8 @@ def _rest(reading: Reading) -> str:
     """The part's item words: the question less its departments, years, asking words and the
     rest after its last item ("上年结转结余一共多少" → "上年结转结余")."""
     drop = [(m.start, m.end) for m in reading.mentions
-            if m.kind in ("department", "unit", "year", "claim", "relative_year")
+            if m.kind in ("department", "unit", "claim")
+            or m.kind in ("year", "relative_year") and not compared_against(reading, m)  # 比去年 stays
             or m.kind == "asked" and not re.search(r"钱|费用|经费|金额", m.text)  # "买电脑的钱" is the topic
             or m.kind == "constant" and m.unit in ("万元", "%", "倍")]
     kept = "".join(ch for i, ch in enumerate(reading.text) if not any(a <= i < b for a, b in drop))

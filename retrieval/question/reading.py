@@ -167,6 +167,11 @@ def _within(m: Mention, spans: list[tuple[int, int]]) -> bool:
     return any(a <= m.start and m.end <= b for a, b in spans)
 
 
+def compared_against(reading: Reading, m: Mention) -> bool:
+    """"比去年", "较上年": the year compared against, not the year asked."""
+    return bool(re.search(r"(?:比|较|与|和|同|相比于?|对比)$", reading.text[:m.start]))
+
+
 def strong(m: Mention) -> bool:
     """An operator a plan must apply (vocabulary "strong_operators")."""
     words = vocabulary()["strong_operators"]

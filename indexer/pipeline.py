@@ -309,7 +309,7 @@ class Indexer:
             self.vectors.delete_chunks(stale_ids)
             self.vectors.delete_documents(unknown)  # none unless the fact store lost their chunks
             add = self.vectors.add_missing if resume else self.vectors.add
-            add(parsed.chunks, lambda done, total: self.embedding(path, done, total))
+            add(parsed.chunks, lambda done, total: self.embedding(parsed.document.path, done, total))
         with writing(database):
             store.set_search_state(self.conn, doc_id, DENSE)
         # the keyword segment is written by `reconcile`, with the words of every file of the run

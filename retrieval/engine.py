@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from threading import Lock
 
 from indexer import store
@@ -271,7 +272,11 @@ class Engine:
                  ) -> tuple[gates.Checked | None, list[gates.Checked], gates.Checked | None, list[gates.Checked]]:
         """The chosen plan (or the close ones), and the nearest plan that did not pass."""
         sources = [self._source(reading, d) for d in documents]
-        ctx = Context(reading, sources, quotes=self._quotes if self.search else None, findings=self.findings)
+        # the sentence search (it opens Chroma and the embedding model) runs first only for a
+        # question asking for words; for others only when no figure answers
+        asks_words = reading.asked.kind == "text"
+        ctx = Context(reading, sources, quotes=self._quotes if self.search and asks_words else None,
+                      findings=self.findings)
         executor = Executor({s.doc_id: (s.facts, s.index) for s in sources})
         context = [span for s in sources for span in restated(ctx, s)]
         groups = [g for s in sources for g in synonyms(ctx, s)]
@@ -283,15 +288,24 @@ class Engine:
             "决算" in c for t in self.facts(d.doc_id).tables for c in t.columns) for d in documents)
         numbered = {int(m.group(1)) for s in sources for t in s.facts.tables
                     if t.number and (m := re.search(r"(\d+)\s*表", t.number))}
-        checked: list[gates.Checked] = []
-        for interp in propose(ctx):
-            try:
-                result = executor.run(interp.plan)
-            except PlanFailed:
-                continue
-            checked.append(gates.check(reading, interp, result, years, context, named, actual, groups, numbered))
+
+        def checked_plans(ctx: Context) -> list[gates.Checked]:
+            checked = []
+            for interp in propose(ctx):
+                try:
+                    result = executor.run(interp.plan)
+                except PlanFailed:
+                    continue
+                checked.append(gates.check(reading, interp, result, years, context, named, actual, groups, numbered))
+            return checked
+
+        checked = checked_plans(ctx)
         passed = [c for c in checked if c.passes]
-        best, close = gates.choose(passed, reading.asked)
+        best, close = gates.choose(passed, reading.asked, reading.text)
+        if best is None and not close and self.search and not asks_words:
+            checked = checked_plans(replace(ctx, quotes=self._quotes))
+            passed = [c for c in checked if c.passes]
+            best, close = gates.choose(passed, reading.asked, reading.text)
         if best is None and close:
             best, close = joining.joined(reading, close)
         if best is not None:

@@ -17,7 +17,7 @@ from tests.conftest import CHANHE, DATA, XIGONG_GOV, server_indexer, server_sett
 from tests.servers import ChromaServer, PostgresServer, free_port, wait_for_api
 
 BIN = Path(sys.executable).parent
-LOOKUP = "西工区政府办一年花多少钱？"  # a table lookup: facts from the database
+LOOKUP = "西工区政府办今年总共要花多少钱？"  # a table lookup: facts from the database
 # a question only the text search answers, about a document no question searched before: its
 # vectors are read from Chroma (a document searched before keeps them in the process)
 TEXT = "瀍河区审批局如何推进政务服务改革？"

@@ -188,7 +188,7 @@ def test_a_chinese_page_is_shown_at_once_while_the_engine_loads(chat_server):
 def test_the_page_is_usable_once_ready(chat_server, ready_url):
     page = chat_server["page"]  # the page opened during start-up refreshes itself
     page.get_by_test_id("stChatInputTextArea").wait_for(timeout=60_000)
-    answer = ask(page, "西工区政府办一年花多少钱？", "1074.61")
+    answer = ask(page, "西工区政府办今年总共要花多少钱？", "1074.61")
     assert "1074.61" in answer.get_by_test_id("stMetricValue").inner_text()
 
 

@@ -44,11 +44,6 @@ def eval_questions() -> set[str]:
     return found
 
 
-# files written before this rule that still quote evaluation questions: to be rephrased (then removed here)
-LEGACY = {"test_concurrency.py", "test_e2e_browser.py", "test_resolve.py", "test_search_hybrid.py",
-          "test_serve.py", "test_shared_deployment.py"}
-
-
 def copies(eval_questions: set[str], paths: list[Path]) -> list[str]:
     found = []
     for path in paths:
@@ -65,11 +60,5 @@ def files_under_tests() -> list[Path]:
 
 
 def test_no_test_file_holds_an_evaluation_question(eval_questions):
-    found = copies(eval_questions, [p for p in files_under_tests() if p.name not in LEGACY])
+    found = copies(eval_questions, files_under_tests())
     assert found == [], "evaluation questions copied into tests:\n" + "\n".join(found)
-
-
-@pytest.mark.xfail(strict=True, reason="older test files quote evaluation questions word for word; "
-                                       "rephrase them and empty LEGACY")
-def test_the_legacy_files_hold_no_evaluation_question(eval_questions):
-    assert copies(eval_questions, [p for p in files_under_tests() if p.name in LEGACY]) == []

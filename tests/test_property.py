@@ -137,9 +137,6 @@ def test_rows_get_their_figure_no_less_often_than_measured(row_outcomes):
     assert len(row_outcomes["right"]) >= RIGHT_TODAY * total, abstentions(row_outcomes)
 
 
-@pytest.mark.xfail(strict=True, reason="286/304 (94%) today: labels that are also project names or repeat "
-                                       "with other figures get alternatives; 西工街道办 takes the 办 of 办公费; "
-                                       "政府办 inside 其他政府办公厅(室)… is read as a department")
 def test_at_least_95_percent_of_rows_get_their_figure(row_outcomes):
     total = sum(map(len, row_outcomes.values()))
     assert len(row_outcomes["right"]) >= 0.95 * total, abstentions(row_outcomes)

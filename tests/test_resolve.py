@@ -63,49 +63,49 @@ def test_aliases_never_name_another_region():
 
 
 @pytest.mark.parametrize(("question", "expected"), [
-    ("洛阳市西工区政务服务和大数据管理局2023年“事业运行”科目预算多少，其中项目支出多少？", XIGONG_DATA),
+    ("洛阳市西工区政务服务和大数据管理局2023年“事业运行”科目安排了多少预算，其中项目支出有多少？", XIGONG_DATA),
     ("洛阳市西工区政务服务和大数据管理局所属的西工区政务服务中心，2023年一共有几个项目？", XIGONG_DATA),
-    ("西工区政务服务局机关的“政府购买服务（8人）”项目，平均每人一年多少钱？", XIGONG_DATA),
-    ("西工区政务服务局有公车吗？", XIGONG_DATA),
-    ("2025年瀍河区行政审批和政务信息管理局的住房公积金预算是多少？", CHANHE),
-    ("洛阳市瀍河回族区行政审批和政务信息管理局2025年收入总计多少？", CHANHE),
-    ("瀍河区审批局“政务服务工作经费”这个项目给了多少钱？", CHANHE),
-    ("瀍河那个审批局有几辆公车？", CHANHE),
-    ("洛阳市西工区人民政府办公室2025年金融支出安排了多少？", XIGONG_GOV),
-    ("西工区政府办2025年项目支出多少？占多大比例？", XIGONG_GOV),
-    ("判断：西工区政府办2025年没有安排政府性基金预算支出。", XIGONG_GOV),
-    ("市大数据局2020年“其他交通费用”预算多少？", CITY_DATA),
-    ("洛阳市政务服务和大数据管理局2020年一般公共服务支出是多少？占多少？", CITY_DATA),
-    ("2023年洛阳市西工区西工街道办事处收入总计是多少？", XIGONG_STREET),
-    ("西工街道2023年城乡社区事务支出是多少？", XIGONG_STREET),
-    ("西工街道办一年花多少钱？", XIGONG_STREET),
+    ("西工区政务服务局机关“政府购买服务（8人）”这个项目，摊到每个人一年是多少钱？", XIGONG_DATA),
+    ("西工区政务服务局有没有公车？", XIGONG_DATA),
+    ("2025年瀍河区行政审批和政务信息管理局给住房公积金安排了多少预算？", CHANHE),
+    ("洛阳市瀍河回族区行政审批和政务信息管理局2025年的收入总计是多少钱？", CHANHE),
+    ("瀍河区审批局的“政务服务工作经费”项目安排了多少钱？", CHANHE),
+    ("瀍河那个审批局一共有多少辆公车？", CHANHE),
+    ("洛阳市西工区人民政府办公室2025年在金融支出上安排了多少钱？", XIGONG_GOV),
+    ("西工区政府办2025年的项目支出有多少？在总支出里占几成？", XIGONG_GOV),
+    ("判断：2025年西工区政府办没有安排政府性基金预算支出。", XIGONG_GOV),
+    ("市大数据局2020年“其他交通费用”安排了多少预算？", CITY_DATA),
+    ("洛阳市政务服务和大数据管理局2020年的一般公共服务支出有多少？占总支出的比例呢？", CITY_DATA),
+    ("2023年洛阳市西工区西工街道办事处的收入总计有多少？", XIGONG_STREET),
+    ("西工街道2023年的城乡社区事务支出有多少？", XIGONG_STREET),
+    ("西工街道办一年总共要花多少钱？", XIGONG_STREET),
 ])
 def test_one_department_per_question_style(corpus, question, expected):
     assert departments(corpus, question) == [expected]
 
 
 def test_unnamed_body_resolves_when_only_one_document_fits(corpus):
-    res = corpus.resolve("政府办一年招待客人、养车总共花多少？")
+    res = corpus.resolve("政府办一年请客、养车合起来花多少？")
     assert [m.department for m in res.documents] == [XIGONG_GOV] and not res.ambiguous
 
 
 @pytest.mark.parametrize(("question", "expected"), [
     ("洛阳市西工区人民政府办公室和洛阳市西工区西工街道办事处，谁的公务用车运行维护费高？",
      [XIGONG_GOV, XIGONG_STREET]),
-    ("西工街道和瀍河区审批局各有几辆车？", [XIGONG_STREET, CHANHE]),
-    ("西工区政府办和西工街道的“三公经费”控制率指标分别是多少？", [XIGONG_GOV, XIGONG_STREET]),
-    ("基本支出方面，西工街道比西工区政府办多多少？", [XIGONG_STREET, XIGONG_GOV]),
+    ("西工街道和瀍河区审批局分别有多少辆车？", [XIGONG_STREET, CHANHE]),
+    ("西工区政府办和西工街道的“三公经费”控制率指标各定了多少？", [XIGONG_GOV, XIGONG_STREET]),
+    ("论基本支出，西工街道比西工区政府办多出多少？", [XIGONG_STREET, XIGONG_GOV]),
 ])
 def test_comparisons_return_both_in_question_order(corpus, question, expected):
     assert departments(corpus, question) == expected
 
 
 def test_city_level_word_picks_the_city_body(corpus):
-    assert departments(corpus, "判断：市大数据局2020年有政府性基金预算安排。") == [CITY_DATA]
+    assert departments(corpus, "判断：市大数据局2020年安排了政府性基金预算。") == [CITY_DATA]
 
 
 def test_full_city_name_prefers_the_city_body_over_its_districts(corpus):
-    assert departments(corpus, "洛阳市政务服务和大数据管理局的机构设置情况为什么没有公开？") == [CITY_DATA]
+    assert departments(corpus, "洛阳市政务服务和大数据管理局为什么没有公开机构设置情况？") == [CITY_DATA]
 
 
 def test_shared_region_alone_does_not_match(corpus):
@@ -128,7 +128,7 @@ def test_region_mismatch_does_not_match(corpus, question):
     ("涧西那个审批局的政务服务工作经费是多少？", "洛阳市涧西区行政审批和政务信息管理局"),
     ("金水区政府办2025年项目支出多少？", "郑州市金水区人民政府办公室"),
     ("北道门街道办一年花多少钱？", "开封市龙亭区北道门街道办事处"),
-    ("市大数据局2020年“三公”经费占公用经费的比例是多少？", "郑州市政务服务和大数据管理局"),
+    ("市大数据局2020年“三公”经费是公用经费的百分之几？", "郑州市政务服务和大数据管理局"),
     ("金水区政数局有公车吗？", "郑州市金水区政务服务和大数据管理局"),
 ])
 def test_renamed_departments_follow_the_same_rules(renamed, question, expected):
@@ -140,12 +140,12 @@ def test_renamed_store_does_not_answer_for_the_old_names(renamed):
 
 
 def test_year_the_department_lacks_is_reported(corpus):
-    res = corpus.resolve("洛阳市政务服务和大数据管理局2021年的预算是多少？")
+    res = corpus.resolve("洛阳市政务服务和大数据管理局2021年的预算有多少？")
     assert res.year_missing == 2021 and [m.year for m in res.documents] == [2020]
 
 
 def test_previous_year_is_a_prior_year_not_a_missing_one(corpus):
-    res = corpus.resolve("按文件给的减少额算，瀍河区审批局2024年的预算总额是多少？")
+    res = corpus.resolve("照文件里写的减少额倒推，瀍河区审批局2024年的预算总额是多少？")
     assert (res.year_missing, res.prior_years, [m.year for m in res.documents]) == (None, [2024], [2025])
 
 
@@ -198,7 +198,7 @@ def test_every_dev_question_resolves_its_gold_departments(corpus):
 
 
 def test_matched_text_is_the_question_words(corpus):
-    res = corpus.resolve("瀍河那个审批局有几辆公车？")
+    res = corpus.resolve("瀍河那个审批局一共有多少辆公车？")
     assert res.documents[0].matched_text == "瀍河那个审批局"
 
 

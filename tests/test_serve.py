@@ -18,10 +18,10 @@ from tests.servers import free_port, wait_for_api
 
 BIN = Path(sys.executable).parent
 QUESTIONS = [
-    ("西工区政府办一年花多少钱？", None, []),
+    ("西工区政府办今年总共要花多少钱？", None, []),
     ("西工街道办事处的主要职责是什么？", None, []),  # a text answer: the hybrid search
     ("瀍河区审批局的三公经费是多少？", None, []),
-    ("那去年呢？", None, [["西工区政府办一年花多少钱？", "1074.61万元"]]),  # a follow-up
+    ("那去年呢？", None, [["西工区政府办今年总共要花多少钱？", "1074.61万元"]]),  # a follow-up
 ]
 
 
@@ -116,8 +116,8 @@ def test_cli_batch_with_worker_processes_answers_as_one_process(corpus_index, tm
 
     _, settings, _ = corpus_index
     monkeypatch.setenv("BUDGETQA_EMBEDDING_MODEL", str(model_dir))
-    questions = [q for q, _, history in QUESTIONS if not history] + ["预" * 600, "西工街道有几辆车？",
-                                                                      "瀍河区审批局“政务服务工作经费”这个项目给了多少钱？"]
+    questions = [q for q, _, history in QUESTIONS if not history] + ["预" * 600, "西工街道一共有多少辆车？",
+                                                                      "瀍河区审批局的“政务服务工作经费”项目安排了多少钱？"]
     batch = tmp_path / "q.txt"
     batch.write_text("\n".join(questions), encoding="utf-8")
     runner = CliRunner()

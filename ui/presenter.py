@@ -201,7 +201,9 @@ def comparison(answer: Answer, names: dict[str, str] | None = None) -> Chart | N
     for f in figures:
         short = names.get(f.citation.department, f.citation.department)
         who = short if one_year else f"{short}（{f.citation.year}）"
-        values.setdefault(f.label, {}).setdefault(who, f.value)
+        # one bar group per item: a label naming its department ("某局公务接待费") names the item
+        item = f.label.replace(f.citation.department, "").strip("·：: ") or f.label
+        values.setdefault(item, {}).setdefault(who, f.value)
         said.setdefault(who, f"{who}（{f.citation.department}，{f.citation.year}年）{f.label} {number(f.value)} {unit or ''}".strip())
     data = pd.DataFrame(values)
     data.index.name = "部门"
@@ -216,8 +218,10 @@ def chart_for(question: str, answer: Answer, documents: list[Document],
     """The chart an answer deserves: a comparison's bars, or a breakdown of the cited document."""
     if not answer.answerable:
         return None
-    if answer.intent == "compare":
-        return comparison(answer, short_names(list(dict.fromkeys(d.department for d in documents))))
+    # figures of two or more departments side by side ("谁多", "各是多少", a comparison claim)
+    chart = comparison(answer, short_names(list(dict.fromkeys(d.department for d in documents))))
+    if chart is not None:
+        return chart
     kind = breakdown_kind(question)
     cited = [c.doc_id for c in answer.citations]
     if kind is None or len(set(cited)) != 1:

@@ -117,7 +117,8 @@ def _tol(tolerance: float, addends: int) -> float:
 
 
 def _values(row: Row) -> dict[str, float]:
-    return {c.column: c.value for c in row.cells if c.value is not None}
+    # shares and rates (in %) do not add up across rows or columns
+    return {c.column: c.value for c in row.cells if c.value is not None and c.unit != "%"}
 
 
 def _fmt(x: float) -> str:

@@ -56,15 +56,19 @@ class OldLayout(Exception):
     """The folder holds the single index of an earlier version, to be rebuilt per document."""
 
 
+def per_user_cache() -> str:
+    """jieba's dictionary cache file name, one per user: another user's cache in the shared temp
+    folder can be neither read nor replaced, and jieba logs a traceback for that (a read-only
+    store served to other users)."""
+    return f"jieba.u{os.getuid()}.cache"
+
+
 class Tokenizer:
     """A jieba tokenizer of its own (not the global one), with extra dictionary words."""
 
     def __init__(self, words: Iterable[str] = ()) -> None:
         self._jieba = jieba.Tokenizer()
-        # one dictionary cache per user: another user's cache in the shared temp folder can be
-        # neither read nor replaced, and jieba logs a traceback for that (a read-only store
-        # served to other users)
-        self._jieba.cache_file = f"jieba.u{os.getuid()}.cache"
+        self._jieba.cache_file = per_user_cache()
         self.words: list[str] = []
         # added to jieba on first use: loading its dictionary takes a second, which opening
         # the index for an unchanged re-index should not pay

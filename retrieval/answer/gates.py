@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from indexer.text import squeeze
 from retrieval.plan.units import kind_of
 from retrieval.plan.records import Interpretation, Result
 from retrieval.question.mentions import vocabulary
@@ -23,7 +24,8 @@ from retrieval.question.records import Asked, Reading
 MARGIN = 0.05  # a best reading must beat a different-valued runner-up by this much
 _PEOPLE = {"人", "名", "位", "人次"}
 # a 决算's 预算数 asked for (年初预算, 调整预算): a figure of what was spent is not it
-_BUDGET_ASKED = re.compile(r"预算数|年初预算|调整后?预算|预算是多少|预算多少|预算为多少|的预算(?!表)")
+_BUDGET_ASKED = re.compile(r"预算数|年初预算|调整后?预算|预算是多少|预算多少|预算为多少|的预算(?!表)|"
+                           r"(?:计划|原定|原本|本来|打算|准备)要?(?:花|用|安排|支出|预算)")
 # words asking for a number: a sentence quoted is no answer to them
 _QUANTITY = re.compile(r"多少|几|百分之|比例|占比|多大|几成|倍")
 # claim words that ask for a verdict: a figure alone is no answer to them
@@ -121,7 +123,8 @@ def check(reading: Reading, interp: Interpretation, result: Result, doc_years: l
     for m in reading.of("actual"):
         if not actual and not inside(m):
             reasons.append("问的是实际支出（决算），文件只有预算")
-        elif actual and any(_budget_figure(f) for f in result.figures) and not _BUDGET_ASKED.search(reading.text):
+        elif actual and result.figures and all(_budget_figure(f) for f in result.figures) \
+                and not _BUDGET_ASKED.search(reading.text):
             # a 决算 states the budget beside what was spent ("年初预算数为24.1亿元，决算数为24.5亿元")
             reasons.append("问的是决算数，找到的是预算数")
     if actual and _BUDGET_ASKED.search(reading.text) and result.figures and not any(
@@ -240,7 +243,7 @@ def _asked_words(asked: Asked) -> str:
             "amount": "金额", "text": "文字说明"}.get(asked.kind or "", "数字")
 
 
-def choose(passed: list[Checked], asked: Asked | None = None) -> tuple[Checked | None, list[Checked]]:
+def choose(passed: list[Checked], asked: Asked | None = None, text: str = "") -> tuple[Checked | None, list[Checked]]:
     """The best reading when it is clear; else None and the close readings to offer.
 
     Words (a quoted sentence) answer only when no figure does, or when words are asked. In a
@@ -263,7 +266,7 @@ def choose(passed: list[Checked], asked: Asked | None = None) -> tuple[Checked |
     several = len(parts - {"any"}) >= 2
     rivals = [r for r in ranked[1:] if best.interp.score - r.interp.score < MARGIN
               and not same(best.result, r.result) and not (several and r.result.kind != best.result.kind)
-              and not _reads_less(r, best)]
+              and not _reads_less(r, best) and not _named_exactly(best, r, text)]
     # the same words read as a table's figure and as the text's: the table lists what the text sums
     # up, so its figure stands and the text's is noted
     if rivals and _tabled(best) and all(_worded(r) and _chars(r) == _chars(best) for r in rivals):
@@ -279,7 +282,10 @@ def choose(passed: list[Checked], asked: Asked | None = None) -> tuple[Checked |
                   and not same(best.result, r.result) and not _reads_less(r, best)]
     if rivals:
         return None, _distinct([best, *rivals])[:3]
-    return best, []
+    # the same figure read with more of the question's words ("实际" → its 决算数 column) says
+    # better what it is
+    twins = [r for r in ranked if same(best.result, r.result) and _reads_less(best, r)]
+    return (max(twins, key=_span) if twins else best), []
 
 
 def _tabled(c: Checked) -> bool:
@@ -297,6 +303,18 @@ def text_differs(best: Checked, passed: list[Checked]) -> Checked | None:
     return next((r for r in passed if _worded(r) and r.result.value is not None and _chars(r) == _chars(best)
                  and not same(r.result, best.result) and r.result.verdict is None
                  and abs(r.interp.score - best.interp.score) < MARGIN), None)
+
+
+def _named_exactly(best: Checked, other: Checked, text: str) -> bool:
+    """The question writes the best reading's item by its exact name ("公务用车购置"); an item
+    whose name says more ("公务用车购置及运行维护费") is not what was written."""
+    if not text or best.interp.plan.op != "value" or other.interp.plan.op != "value":
+        return False
+    name = squeeze(best.interp.plan.label)
+    # a note in brackets ("政府购买服务(8人)") qualifies the same item; it names no wider one
+    wider = re.sub(r"[(（][^()（）]*[)）]", "", squeeze(other.interp.plan.label))
+    return len(name) >= 3 and name in squeeze(text) and name in wider and len(wider) > len(name) \
+        and wider not in squeeze(text)
 
 
 def _chars(c: Checked) -> set[int]:

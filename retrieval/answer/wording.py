@@ -97,6 +97,10 @@ def plan_answer(question: str, chosen: Checked, documents: list[Document], asked
     elif plan.op == "list" and plan.relation == "zero":
         names = "、".join(f.label for f in result.items) or "没有"
         text = f"{label}共{shown(value, unit)}：{names}。各部门：{_listing(result.figures)}。"
+    elif value is None and plan.relation == "each" and (which := _which_way(question)) and _comparable(result.items):
+        # "谁多", "哪个少": the one asked for first, then each figure
+        pick = (max if which in "多高大贵" else min)(result.items, key=lambda f: f.value)
+        text = f"{pick.label}更{which}（{_figure(pick)}）。{head}{label}：{_listing(result.items)}。"
     elif value is None:
         text = f"{head}{label}：{_listing(result.items)}。"
     elif plan.op == "list":
@@ -130,6 +134,22 @@ def plan_answer(question: str, chosen: Checked, documents: list[Document], asked
                   verdict=result.verdict, computation=result.formula, citations=citations,
                   figures=result.figures, intent=f"plan:{interp.builder}",
                   interpretation=reading_of(interp, documents), confidence=confidence)
+
+
+_WHICH = re.compile(r"(?:谁|哪个|哪一个|哪家|哪一家|哪边)(?:的|家的)?.{0,6}?(?P<way>多|高|大|贵|少|低|小|省)")
+
+
+def _which_way(question: str) -> str | None:
+    """"谁多" → 多, "哪家低一些" → 低: the side asked for; None when no side is asked."""
+    m = _WHICH.search(question)
+    return m.group("way") if m else None
+
+
+def _comparable(items: list) -> bool:
+    """Two or more figures in one unit, no two equal (a tie names no side)."""
+    values = [f.value for f in items if f.value is not None]
+    return len(values) >= 2 and len(values) == len(items) and len({f.unit for f in items}) == 1 \
+        and len({round(v, 2) for v in values}) == len(values)
 
 
 def alternatives_answer(question: str, options: list[Checked], documents: list[Document], asked: Asked,

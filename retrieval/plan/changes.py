@@ -60,13 +60,14 @@ def change(ctx: Context) -> list[Interpretation]:
     percent = ctx.reading.asked.kind == "percent"
     kind = "change_percent" if percent else "change_amount"
     out = []
+    # "比上年减少了多少": the difference asked is the change stated
+    diff = [(m.start, m.end) for m in ctx.mentions("operator") if m.name == "difference"]
     for score, fact, spans in _change_facts(ctx, src, kind):
         label = f"{fact.subject}比上年{fact.direction}{'幅度' if percent else '额'}"
         plan = Plan(op="value", entity=src.key(f"fact:{fact.fact_id}"), label=label)
-        diff = [(m.start, m.end) for m in ctx.mentions("operator") if m.name == "difference"]
         out.append(interp(plan, 0.8 + 0.08 * score, src, *spans, *changes, *rel, *earlier, *diff))
     if not out and not percent:
-        out += _change_column(ctx, src, distinct(find_items(ctx, src)), changes + rel + earlier)
+        out += _change_column(ctx, src, distinct(find_items(ctx, src)), changes + rel + earlier + diff)
     return out
 
 

@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import jieba
 
+from indexer.search.bm25 import per_user_cache
 from retrieval.question.departments import Catalog, Resolution
 from retrieval.question.mentions import normalise_question, read_question, vocabulary
 from retrieval.question.records import Mention, Reading
@@ -160,6 +161,26 @@ def _background(s: str, mentions: list[Mention]) -> list[tuple[int, int]]:
         if not asks and end < len(s.rstrip("?？。 ")):
             out.append((start, end))
         start = end
+    return out + _asides(s, mentions)
+
+
+def _asides(s: str, mentions: list[Mention]) -> list[tuple[int, int]]:
+    """Clauses about the asker before the question ("我是退休老职工，", "我在写一篇报告：") and
+    brackets giving examples of the item before them ("（工资、社保这些）"): vocabulary "asides"."""
+    words = vocabulary()["asides"]
+    out, start = [], 0
+    last = len(s.rstrip("?？。 "))
+    for m in re.finditer(r"[，,：:。!！;；]", s):
+        end = m.end()
+        inside = [x for x in mentions if start <= x.start < end]
+        named = any(x.kind in ("department", "unit", "year", "claim", "asked") for x in inside)
+        clause = s[start:end].lstrip()
+        if end < last and not named and re.search(words["leads"], clause) and not re.search(
+                r"[?？]|吗|呢|多少|几|哪", clause):
+            out.append((start, end))
+        start = end
+    out += [m.span() for m in re.finditer(r"[(（][^()（）]{1,40}[)）]", s)
+            if re.search(words["examples"], m.group(0))]
     return out
 
 
@@ -195,6 +216,8 @@ def _filler_mentions(s: str, taken: list[bool]) -> list[Mention]:
     out, at = [], 0
     words = _filler_words()
     bounds = {0}
+    if not jieba.dt.initialized:  # named by the user who loads it (a service may drop privileges first)
+        jieba.dt.cache_file = per_user_cache()
     tokens = jieba.lcut(s, HMM=False)
     for token in tokens:
         start, end = at, at + len(token)

@@ -11,7 +11,7 @@ PORT   ?= 8501
 
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: setup browser postgres run run-shared test probe bench clean
+.PHONY: setup browser postgres run run-shared test test-fast probe bench clean
 
 setup: $(VENV)/.installed $(MODEL)/.complete
 
@@ -57,6 +57,10 @@ run-shared: setup $(VENV)/.postgres
 
 test: setup $(VENV)/.browser $(VENV)/.postgres
 	BUDGETQA_MODEL_DIR=$(CURDIR)/$(MODEL) $(BIN)/python -m pytest
+
+# the tests that need neither the embedding model nor an index (the import contract among them)
+test-fast: $(VENV)/.installed
+	$(BIN)/python -m pytest -m fast -q
 
 # issue 21: the hardening checks as one report (a false claim through a scripted model, bombs,
 # upload collisions, answers while indexing, outages, full disks, CSV cells); the full-disk

@@ -14,7 +14,7 @@ from __future__ import annotations
 import streamlit as st
 
 from indexer.settings import Settings
-from retrieval import readiness
+from retrieval.service import readiness
 from ui import page_style, startup
 
 

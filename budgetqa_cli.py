@@ -312,8 +312,8 @@ def ask(
         "--workers", help="with --batch: worker processes over the one store, answers in input order")] = 1,
 ) -> None:
     """Answer a question (or a file of questions, one per line) from the indexed documents."""
-    from retrieval.batch import answer_all, answer_one
-    from retrieval.engine import QuestionError
+    from retrieval.service.batch import answer_all, answer_one
+    from retrieval.service.engine import QuestionError
 
     settings = settings_for(store_dir)
     if workers < 1:
@@ -394,8 +394,8 @@ def evaluate_gold(
     store_dir: StoreOption = None,
 ) -> None:
     """Score the engine on a gold file and print per-category pass rates and each failure."""
-    from retrieval.engine import QuestionError
-    from retrieval.evaluate import (
+    from retrieval.service.engine import QuestionError
+    from retrieval.service.evaluate import (
         MismatchedAnswers, documents_from_corpus, evaluate, format_report, gold_documents,
     )
     from retrieval.records import Answer
@@ -429,7 +429,7 @@ def serve(
     `ask --json`), GET /health, GET /ready, GET /documents, POST /documents {file_name,
     content_base64}, DELETE /documents/{id}; the interface at /docs. BUDGETQA_API_KEYS: keys
     required as `Authorization: Bearer <key>`."""
-    from retrieval.serve import run
+    from retrieval.service.serve import run
 
     if workers < 1:
         errors.print(f"[red]error:[/red] --workers {workers}: at least 1")

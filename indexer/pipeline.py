@@ -21,7 +21,7 @@ from indexer.search.chunks import build_chunks
 from indexer.search.state import DENSE, READY
 from indexer.failures import StoreWriteError, describe, shown, writing
 from indexer.limits import DEFAULT, Limits, TooLarge
-from indexer.parse.indicators import parse_indicator_tables
+from indexer.parse.indicator_tables import parse_indicator_tables
 from indexer.parse.layout import clean_title, find_tables, listed_tables
 from indexer.read.load import (
     SUPPORTED_SUFFIXES,

@@ -87,3 +87,11 @@ class Answer(Record):
         if self.warnings:
             extra["warnings"] = list(self.warnings)
         return self.contract() | extra
+
+
+# how figures are written in answers and formulas, by the plans and the wording alike
+def num(value: float, places: int = 2) -> str:
+    """Format an amount as the documents do: two decimals, no trailing noise for counts."""
+    if float(value).is_integer() and places == 0:
+        return str(int(value))
+    return f"{value:.{places}f}"

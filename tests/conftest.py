@@ -122,7 +122,7 @@ def corpus_engine(corpus_index):
     """The answer engine over the session's corpus store, with text search and the audit."""
     from indexer.search.bm25 import BM25Index
     from retrieval.audit import audit_document
-    from retrieval.engine import Engine
+    from retrieval.service.engine import Engine
     from retrieval.search import HybridSearch
 
     indexer, settings, _ = corpus_index

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from retrieval.engine import MAX_QUESTION
+from retrieval.service.engine import MAX_QUESTION
 from tests.test_app import ask, last_reply, run_app, texts
 
 

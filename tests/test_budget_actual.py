@@ -9,7 +9,7 @@ import pytest
 
 from indexer.records import Table
 from indexer.search.bm25 import BM25Index
-from retrieval.engine import Engine
+from retrieval.service.engine import Engine
 from retrieval.plan import families
 from retrieval.search import HybridSearch
 from tests.conftest import make_indexer

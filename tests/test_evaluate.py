@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.evaluate import (
+from retrieval.service.evaluate import (
     MismatchedAnswers,
     documents_from_corpus,
     evaluate,

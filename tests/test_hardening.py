@@ -26,7 +26,7 @@ from indexer.search.bm25 import BM25Index
 from indexer.read.load import read_source
 from retrieval.llm import build_answerer
 from retrieval.records import Answer, Citation, Figure
-from retrieval.verify_numbers import allowed_numbers, unverified
+from retrieval.llm.numbers import allowed_numbers, unverified
 from tests.conftest import CHANHE, DATA, XIGONG_GOV
 from tests.test_llm_server import Reply, ScriptedServer, settings_for
 
@@ -191,7 +191,7 @@ def test_a_store_that_cannot_be_written_opens_read_only(indexed, tmp_path, monke
 _AS_NOBODY = """
 import os, sys
 import encodings.cp437  # zip members read by the model loading, after the privileges are dropped
-import budgetqa_cli, indexer.pipeline, indexer.search.vectors, retrieval.audit, retrieval.batch, retrieval.engine, retrieval.llm, retrieval.service
+import budgetqa_cli, indexer.pipeline, indexer.search.vectors, retrieval.audit, retrieval.service.batch, retrieval.service.engine, retrieval.llm, retrieval.service
 # the interpreter lives under /root, which another user cannot read: import first, then drop
 os.setgroups([]); os.setgid({uid}); os.setuid({uid})
 sys.argv = ["budgetqa", *sys.argv[1:]]

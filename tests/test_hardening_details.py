@@ -84,7 +84,7 @@ def test_the_api_marks_a_cited_row_that_fails_its_sums(indexed, model_dir):
     from fastapi.testclient import TestClient
 
     from indexer.settings import Settings
-    from retrieval.serve import create_app
+    from retrieval.service.serve import create_app
 
     _, store_dir, _ = indexed
     with TestClient(create_app(Settings(store=store_dir, embedding_model=str(model_dir)))) as client:

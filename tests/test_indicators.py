@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from indexer.parse.indicators import parse_indicator_tables, parse_indicator_value
+from indexer.parse.indicator_tables import parse_indicator_tables
+from indexer.parse.indicators import parse_indicator_value
 from indexer.parse.layout import find_tables
 from indexer.records import Indicator, Table
 

@@ -13,7 +13,7 @@ from retrieval.question.mentions import normalise_question
 from retrieval.llm import LLMAnswerer, PromptError, build_answerer, load_prompt
 from retrieval.records import Answer, Citation, Figure
 from retrieval.question.departments import Catalog
-from retrieval.verify_numbers import allowed_numbers, numbers_in, unverified
+from retrieval.llm.numbers import allowed_numbers, numbers_in, unverified
 
 GOV = "洛阳市西工区人民政府办公室"
 STREET = "洛阳市西工区西工街道办事处"

@@ -16,8 +16,8 @@ import pytest
 
 from indexer.search.bm25 import BM25Index
 from indexer.settings import Settings
-from retrieval.engine import Engine
-from retrieval.evaluate import documents_from_corpus, evaluate, gold_documents
+from retrieval.service.engine import Engine
+from retrieval.service.evaluate import documents_from_corpus, evaluate, gold_documents
 from retrieval.llm import build_answerer
 from retrieval.records import Answer, Citation
 from retrieval.search import HybridSearch

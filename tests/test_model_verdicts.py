@@ -178,7 +178,7 @@ def test_ask_json_says_the_model_was_not_used_and_why(corpus_index, monkeypatch)
 def test_serve_says_the_model_was_not_used_and_why(corpus_index):
     from fastapi.testclient import TestClient
 
-    from retrieval.serve import create_app
+    from retrieval.service.serve import create_app
 
     _, settings, _ = corpus_index
     with ScriptedServer(lambda body: Reply(CONFIRMING[1])) as server:

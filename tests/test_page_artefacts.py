@@ -12,7 +12,7 @@ from indexer.parse.pages import page_artefacts, without_page_artefacts
 from indexer.pipeline import parse_source
 from indexer.read.load import read_source
 from indexer.search.bm25 import BM25Index
-from retrieval.engine import Engine
+from retrieval.service.engine import Engine
 from retrieval.search import HybridSearch
 from tests.conftest import make_indexer
 

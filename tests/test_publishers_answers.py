@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from indexer.search.bm25 import BM25Index
-from retrieval.engine import Engine
+from retrieval.service.engine import Engine
 from retrieval.search import HybridSearch
 from tests.conftest import make_indexer
 

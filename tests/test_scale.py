@@ -17,7 +17,7 @@ from indexer.parse.tables_flat_rows import Problem, place
 from indexer.search.bm25 import LEGACY_FILE, BM25Index
 from indexer.search.segments import Segment
 from indexer.search.vectors import VectorIndex
-from retrieval import caches
+from retrieval.service import caches
 from retrieval.search import HybridSearch
 from retrieval.service import open_engine
 from tests.conftest import DATA, XIGONG_STREET, make_indexer

@@ -12,7 +12,7 @@ import pytest
 
 from indexer import store
 from indexer.search.bm25 import BM25Index
-from retrieval.engine import Engine
+from retrieval.service.engine import Engine
 from retrieval.search import HybridSearch
 from tests.conftest import make_indexer
 

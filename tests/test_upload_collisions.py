@@ -52,7 +52,7 @@ def test_a_newer_version_replaces_the_older_and_its_file(settings, embedder):
 def test_the_api_keeps_both_departments_of_one_file_name(settings):
     from fastapi.testclient import TestClient
 
-    from retrieval.serve import create_app
+    from retrieval.service.serve import create_app
 
     # the API needs a store with a document to start; the park is uploaded first, then the library
     from indexer.search.vectors import LazyEmbeddings

@@ -10,7 +10,7 @@ import streamlit as st
 from indexer import store
 from indexer.records import Document
 from indexer.settings import Settings
-from retrieval.engine import MAX_QUESTION, Engine, QuestionError
+from retrieval.service.engine import MAX_QUESTION, Engine, QuestionError
 from retrieval.question.mentions import normalise_question
 from ui import conversations, conversations_view, identity, page_style, presenter
 from ui.chat_view import PENDING, show_reply

@@ -17,7 +17,7 @@ import pandas as pd
 
 from indexer import store
 from indexer.records import Document, Row, Table
-from retrieval.audit_base import function_leaves, table_role
+from retrieval.audit.base import function_leaves, table_role
 from retrieval.records import Answer, Citation
 from ui.csv_cells import frame_csv
 from ui.names import short_names

@@ -9,7 +9,7 @@ import os
 import threading
 
 from indexer.settings import Settings
-from retrieval import readiness
+from retrieval.service import readiness
 
 # before transformers and huggingface_hub are imported: no English progress bars ("Loading
 # weights"), no advisory warnings, and no download attempts (the model is a local folder)

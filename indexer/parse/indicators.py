@@ -1,6 +1,7 @@
 """Read the 绩效目标 tables (部门整体 and 项目) into Indicator records and their amounts into Tables.
 
-Tab-separated exports are parsed here; flattened PDF text goes to `indexer.parse.indicators_flat`.
+Tab-separated exports are parsed here, flattened PDF text in `indexer.parse.indicators_flat`;
+`indexer.parse.indicator_tables` chooses between them.
 The templates differ by year and publisher, and the exports shift columns, so rows are read by
 vocabulary (一级/二级 indicator words) and by pairing names with values, not by column position.
 """
@@ -166,49 +167,11 @@ def new_table(doc_id: str, span: TableSpan, columns: list[str], rows: list[Row],
                  line_start=span.line_start, line_end=span.line_end, warnings=warnings)
 
 
-def parse_indicator_tables(doc_id: str, lines: list[str], spans: list[TableSpan], flattened: bool
-                           ) -> tuple[list[Table], list[Indicator], list[str]]:
-    """Parse every 绩效目标 table of one document.
-
-    Args:
-        doc_id: the document id, part of every record id.
-        lines: the document text split on "\\n" (lines[i] is line i + 1).
-        spans: all table spans of the document (from `layout.find_tables`); only titles
-            containing "绩效目标" are read.
-        flattened: True for flattened PDF text (columns lost), False for tab-separated exports.
-
-    Returns:
-        (tables, indicators, warnings): one Table per 绩效目标 span (预算情况 amounts for the
-        整体 table, one Row per project for the project table), all indicators, and a warning
-        with its line for every fragment that could not be attributed.
-    """
-    from indexer.parse import indicators_flat
-
-    tables: list[Table] = []
-    indicators: list[Indicator] = []
-    warnings: list[str] = []
-    for span in spans:
-        if "绩效目标" not in span.title:
-            continue
-        body = [(n, lines[n - 1]) for n in range(span.line_start, min(span.line_end, len(lines)) + 1)]
-        project_table = "项目" in span.title
-        if flattened:
-            parse = indicators_flat.parse_projects if project_table else indicators_flat.parse_overall
-        else:
-            parse = _tsv_projects if project_table else _tsv_overall
-        builder = IndicatorBuilder(doc_id, span.title)
-        columns, rows, table_warnings = parse(body, builder)
-        tables.append(new_table(doc_id, span, columns, rows, table_warnings))
-        indicators.extend(builder.items)
-        warnings.extend(f"{span.title}: {w}" for w in table_warnings)
-    return tables, indicators, warnings
-
-
 def _cells(text: str) -> list[str]:
     return [normalise(c) for c in text.split("\t")]
 
 
-def _tsv_overall(body: list[tuple[int, str]], builder: IndicatorBuilder
+def tsv_overall(body: list[tuple[int, str]], builder: IndicatorBuilder
                  ) -> tuple[list[str], list[Row], list[str]]:
     """整体 table: 预算情况 / 年度主要工作内容 amounts, then 一级/二级/三级/指标值/说明 rows."""
     rows: list[Row] = []
@@ -325,7 +288,7 @@ def _pairs(filled: list[tuple[int, str]]) -> list[tuple[int, str, str]] | None:
     return [(filled[k][0], filled[k][1], filled[k + 1][1]) for k in range(0, len(filled), 2)]
 
 
-def _tsv_projects(body: list[tuple[int, str]], builder: IndicatorBuilder
+def tsv_projects(body: list[tuple[int, str]], builder: IndicatorBuilder
                   ) -> tuple[list[str], list[Row], list[str]]:
     """Project table: one row per project (code, name, 项目分类, amounts), four indicator pairs."""
     rows: list[Row] = []

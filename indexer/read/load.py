@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from indexer.read.cells import table_lines
+from indexer.read.source import NotABudgetDocument, SourceText, UnreadableFile
 from indexer.text import unify_radicals
 from indexer.limits import DEFAULT, Limits, TooLarge
 
@@ -43,27 +43,6 @@ _TRADITIONAL = {"big5", "cp950"}  # Big5 has no simplified characters: its text 
 # from a mirror site is traditional when several of them occur
 _TRADITIONAL_ONLY = set("預萬經費項門單縣區辦與務報歲產數據決財撥計劃結餘運維護車購價會議總類")
 _MIN_TRADITIONAL = 5
-
-
-class UnreadableFile(Exception):
-    """The file cannot be read as text: empty, binary, too large, unknown encoding or type."""
-
-
-class NotABudgetDocument(Exception):
-    """The file is text, but not a department budget disclosure."""
-
-
-@dataclass(frozen=True)
-class SourceText:
-    path: Path
-    sha256: str
-    encoding: str
-    lines: list[str]  # lines[i] is line i + 1
-    pages: list[int] | None = None  # pages[i] is the page of lines[i] (PDFs only)
-    page_count: int | None = None
-    # the lines in the characters they were written in, where the parsers read them converted
-    # (traditional → simplified): a quote is shown as written
-    written: list[str] | None = None
 
 
 def file_sha256(path: Path) -> str:

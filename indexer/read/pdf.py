@@ -19,7 +19,7 @@ import pdfplumber
 import pypdf
 from pypdf.errors import PdfReadError
 
-from indexer.read.load import SourceText, UnreadableFile
+from indexer.read.source import SourceText, UnreadableFile
 from indexer.read.pdf_cells import (Continuation, PageOut, cell_text, has_number, header_rows,
                                     join_continuation, regrid)
 from indexer.text import squeeze, unify_radicals

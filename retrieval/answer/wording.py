@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from indexer.records import Document
 from retrieval.answer.gates import Checked
-from retrieval.compose import num, show, unique_citations, who
+from retrieval.answer.compose import show, unique_citations, who
 from retrieval.plan.units import AMOUNT_UNITS
 from retrieval.plan.records import Interpretation, Result
 from retrieval.question.records import Asked
-from retrieval.records import Answer, Citation, Figure
+from retrieval.records import Answer, Citation, Figure, num
 
 import re
 

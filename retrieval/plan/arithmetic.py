@@ -3,10 +3,9 @@ growth, last year's figure from a stated change, counts. Each writes its formula
 
 from __future__ import annotations
 
-from retrieval.compose import num
 from retrieval.plan.records import Plan, Result
 from retrieval.plan.units import AMOUNT_UNITS, PlanFailed, kind_of
-from retrieval.records import Figure
+from retrieval.records import Figure, num
 
 
 def _const(ex, plan: Plan) -> Result:

@@ -3,11 +3,10 @@ members that are zero."""
 
 from __future__ import annotations
 
-from retrieval.compose import num
 from retrieval.plan.arithmetic import members
 from retrieval.plan.records import Plan, Result
 from retrieval.plan.units import AMOUNT_UNITS, PlanFailed, kind_of
-from retrieval.records import Figure
+from retrieval.records import Figure, num
 
 
 def _list(ex, plan: Plan) -> Result:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from retrieval.audit_base import function_leaves, table_role
+from retrieval.audit.base import function_leaves, table_role
 from retrieval.facts import plain_label
 from retrieval.plan.base import best_per_value, interp, rows_for, single, tables_named
 from retrieval.plan.context import Context, Source

@@ -3,12 +3,11 @@ agree, and the audit's findings."""
 
 from __future__ import annotations
 
-from retrieval.compose import num
 from retrieval.plan.arithmetic import amount
 from retrieval.plan.records import Plan, Result
 from retrieval.plan.units import AMOUNT_UNITS, PlanFailed, kind_of
 from retrieval.question.mentions import vocabulary
-from retrieval.records import Figure
+from retrieval.records import Figure, num
 
 
 def _compare(ex, plan: Plan) -> Result:

@@ -15,11 +15,11 @@ from threading import Lock
 from indexer import store
 from indexer.records import Document
 from indexer.store import Database
-from retrieval import caches
+from retrieval.service import caches
 from retrieval.answer import gates, joining
 from retrieval.answer.wording import alternatives_answer, held_back, not_found, plan_answer
-from retrieval.caches import ENTITY_INDEXES
-from retrieval.compose import help_answer, refusal, who
+from retrieval.service.caches import ENTITY_INDEXES
+from retrieval.answer.compose import help_answer, refusal, who
 from retrieval.facts import DocFacts, unit_names
 from retrieval.plan import propose
 from retrieval.plan.across import ASKS_ACROSS

@@ -7,8 +7,8 @@ import re
 
 from indexer.records import NarrativeFact, Table
 from indexer.text import normalise, squeeze
-from retrieval.audit_base import DocView, Figure, Finding, agree, fmt, half_unit, money, plain
-from retrieval.audit_tables import project_rows
+from retrieval.audit.base import DocView, Figure, Finding, agree, fmt, half_unit, money, plain
+from retrieval.audit.tables import project_rows
 
 # 功能分类 类 codes and the names the narrative uses for them
 CLASS_NAMES = {

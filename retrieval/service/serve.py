@@ -10,7 +10,7 @@
     DELETE /documents/{id}   the document leaves the answers and the search
     GET    /docs, /redoc     the interface, served offline
 
-Errors are `{"code", "message"}` (retrieval.serve_http). With `BUDGETQA_API_KEYS` set, every
+Errors are `{"code", "message"}` (retrieval.service.serve_http). With `BUDGETQA_API_KEYS` set, every
 request but /health, /ready and the docs names a key in `Authorization: Bearer <key>`.
 
 Each worker process loads its engine in a background thread when it starts (the embedding model
@@ -31,8 +31,8 @@ from fastapi import Depends, FastAPI, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from indexer.settings import Settings
-from retrieval import readiness
-from retrieval.serve_http import (
+from retrieval.service import readiness
+from retrieval.service.serve_http import (
     AccessLog,
     ApiError,
     BodyLimit,
@@ -41,7 +41,7 @@ from retrieval.serve_http import (
     install_docs,
     install_error_handlers,
 )
-from retrieval.serve_schema import (
+from retrieval.service.serve_schema import (
     AnswerResponse,
     AskRequest,
     ChartModel,
@@ -111,7 +111,7 @@ def create_app(settings: Settings) -> FastAPI:
 
     @api.post("/ask", response_model=AnswerResponse, responses=ERRORS, dependencies=guarded)
     def ask(request: AskRequest) -> AnswerResponse:  # a thread of the pool: answering is blocking
-        from retrieval.engine import QuestionError
+        from retrieval.service.engine import QuestionError
 
         _check_history(request, settings)
         r = responder(settings.startup_wait)
@@ -290,7 +290,7 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: 
     os.environ.update(_environment(settings))
     # a worker busy answering (the GIL held by the engine, the model loading) may not answer
     # the supervisor's ping in uvicorn's 5 s: it would be killed with requests in flight
-    uvicorn.run("retrieval.serve:app_from_environment", factory=True, host=host, port=port,
+    uvicorn.run("retrieval.service.serve:app_from_environment", factory=True, host=host, port=port,
                 workers=workers, log_level="warning", access_log=False,
                 timeout_worker_healthcheck=WORKER_PING_TIMEOUT)
 

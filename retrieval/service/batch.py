@@ -21,7 +21,7 @@ _worker: dict[str, object] = {}
 
 def answer_one(responder, question: str) -> Answer:
     """One question's answer, a question the engine refuses to read (empty, over-long) included."""
-    from retrieval.engine import QuestionError
+    from retrieval.service.engine import QuestionError
 
     try:
         return responder.answer(question)

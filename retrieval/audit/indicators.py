@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from retrieval.audit_base import DocView, Figure, Finding, agree, fmt, money
-from retrieval.audit_tables import name_key, project_rows
+from retrieval.audit.base import DocView, Figure, Finding, agree, fmt, money
+from retrieval.audit.tables import name_key, project_rows
 
 # rates that cannot exceed 100% (a growth or increase rate can)
 _GROWTH_WORDS = ("增长", "增加", "提高", "提升", "增速", "增幅", "上涨")

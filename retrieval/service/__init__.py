@@ -11,11 +11,11 @@ from indexer.search.bm25 import BM25Index, OldLayout
 from indexer.failures import describe, shown
 from indexer.settings import Settings
 from indexer.search.vectors import LazyEmbeddings, LazyVectors, VectorIndex, chroma_client
-from retrieval import caches
-from retrieval.engine import Engine
+from retrieval.service import caches
+from retrieval.service.engine import Engine
 from retrieval.question.conversation import History
 from retrieval.records import Answer
-from retrieval.row_checks import with_row_warnings
+from retrieval.service.row_checks import with_row_warnings
 from retrieval.search import HybridSearch
 
 # with no logging configured, a warning is printed to stderr as its bare message: one line

@@ -12,8 +12,8 @@ from __future__ import annotations
 import re
 
 from retrieval.records import Answer
-from retrieval.verdicts import contradiction, denies, opposed, states
-from retrieval.verify_numbers import Number, allowed_numbers, among, numbers_in, strip_instructions
+from retrieval.llm.verdicts import contradiction, denies, opposed, states
+from retrieval.llm.numbers import Number, allowed_numbers, among, numbers_in, strip_instructions
 
 SENTENCE_ENDS = "。！？；\n"
 _CLAUSE = re.compile(r"(?<=[，,。；;！!？?\n])")

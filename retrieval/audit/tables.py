@@ -8,7 +8,7 @@ import re
 
 from indexer.records import Row, Table
 from indexer.text import normalise, squeeze
-from retrieval.audit_base import DocView, Figure, Finding, agree, money, plain
+from retrieval.audit.base import DocView, Figure, Finding, agree, money, plain
 
 SCOPE_NOTE_PROJECTS = ("口径不同：一般公共预算基本支出预算表只含基本支出，支出经济分类汇总表含基本支出和项目支出，"
                        "差额是项目支出中同一经济科目的金额，不是计算错误。")

@@ -12,8 +12,8 @@ from collections.abc import Callable
 
 from indexer import store
 from indexer.store import Database
-from retrieval import audit_indicators, audit_tables, audit_text
-from retrieval.audit_base import DocView, Finding
+from retrieval.audit import indicators, tables, text
+from retrieval.audit.base import DocView, Finding
 
 __all__ = ["CHECKS", "Finding", "audit_all", "audit_document"]
 
@@ -22,21 +22,21 @@ Check = Callable[[DocView], list[Finding]]
 # in the order a reader meets them: the tables' own arithmetic, tables against each other,
 # the text against the tables, the text against itself, then the performance tables
 CHECKS: dict[str, Check] = {
-    "table_sum": audit_tables.table_sums,
-    "totals": audit_tables.totals_across_tables,
-    "economic_items": audit_tables.economic_items,
-    "function_items": audit_tables.function_items,
-    "year_end_balance": audit_tables.year_end_balance,
-    "narrative": audit_text.narrative_vs_tables,
-    "running_cost": audit_text.running_cost,
-    "shares": audit_text.shares,
-    "growth": audit_text.growth_rates,
-    "counts": audit_text.counts,
-    "descriptions": audit_text.descriptions,
-    "performance_total": audit_tables.overall_performance,
-    "indicator_values": audit_indicators.indicator_values,
-    "cost_indicators": audit_indicators.cost_indicators,
-    "name_variants": audit_tables.name_variants,
+    "table_sum": tables.table_sums,
+    "totals": tables.totals_across_tables,
+    "economic_items": tables.economic_items,
+    "function_items": tables.function_items,
+    "year_end_balance": tables.year_end_balance,
+    "narrative": text.narrative_vs_tables,
+    "running_cost": text.running_cost,
+    "shares": text.shares,
+    "growth": text.growth_rates,
+    "counts": text.counts,
+    "descriptions": text.descriptions,
+    "performance_total": tables.overall_performance,
+    "indicator_values": indicators.indicator_values,
+    "cost_indicators": indicators.cost_indicators,
+    "name_variants": tables.name_variants,
 }
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 

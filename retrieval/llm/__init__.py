@@ -26,13 +26,12 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from pydantic import BaseModel, ConfigDict, Field
 
 from indexer.settings import Settings
-from retrieval.compose import num
 from retrieval.question.conversation import looks_elliptical
 from retrieval.question.conversation import standalone
-from retrieval.records import Answer
-from retrieval.reply_check import ReplyCheck, SentenceGate, garbage
+from retrieval.records import Answer, num
+from retrieval.llm.reply_check import ReplyCheck, SentenceGate, garbage
 
-PROMPT_DIR = Path(__file__).resolve().parents[1] / "prompts"
+PROMPT_DIR = Path(__file__).resolve().parents[2] / "prompts"
 History = Sequence[tuple[str, str]]  # (user question, answer shown) of earlier turns, oldest first
 HISTORY_TURNS = 4  # earlier turns shown to the model
 

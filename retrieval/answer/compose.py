@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 from indexer.records import Document
-from retrieval.records import Answer, Citation, Figure
-
-
-def num(value: float, places: int = 2) -> str:
-    """Format an amount as the documents do: two decimals, no trailing noise for counts."""
-    if float(value).is_integer() and places == 0:
-        return str(int(value))
-    return f"{value:.{places}f}"
+from retrieval.records import Answer, Citation, Figure, num
 
 
 def show(figure: Figure) -> str:

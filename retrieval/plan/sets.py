@@ -268,11 +268,16 @@ def stated_count(ctx: Context) -> list[Interpretation]:
     counted = asked.counted or ""
     if not out and asked.kind == "count" and asked.unit and counted:
         # "多少辆车": the total the text states in that measure word, of the thing counted
-        same = [f for f in facts if f.unit == asked.unit and counted[:1] in f.subject]
-        total = min(same, key=lambda f: len(f.subject), default=None)
-        if total is not None:
-            at = ctx.text.find(counted)
-            out.append((total, 0.9, (at, at + len(counted)) if at >= 0 else (0, 0)))
+        measured = [f for f in facts if f.unit == asked.unit]
+        same = [f for f in measured if counted[:1] in f.subject]
+        at = ctx.text.find(counted)
+        span = (at, at + len(counted)) if at >= 0 else (0, 0)
+        if len(counted) == 1 and same and len(same) < len(measured):
+            # one character of another word ("按多少人编的预算": 编 of 编制?) tells the 编制 from the
+            # 预算人数 too weakly: each figure in that measure word is offered, none stated
+            out += [(f, 0.9, span) for f in measured]
+        elif same:
+            out.append((min(same, key=lambda f: len(f.subject)), 0.9, span))
     result = []
     for fact, score, span in out:
         plan = Plan(op="value", entity=src.key(f"fact:{fact.fact_id}"), label=fact.subject)

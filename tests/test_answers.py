@@ -383,3 +383,23 @@ def test_the_projects_of_a_department_are_listed(ask):
                                        "row of the tables says 1074.61")
 def test_the_income_of_a_department(ask):
     assert ask("区政府办2025年收入是多少").value == pytest.approx(1074.61)
+
+
+# ---- "谁多 / 哪家低": the side asked is named first, each figure stated, no headline value ---------
+
+@pytest.mark.parametrize("question, way", [
+    ("西工区政府办和西工街道哪家的办公费高一些？", "高"),
+    ("区政府办、西工街道，谁的办公费少", "少"),
+    ("西工街道和西工区政府办比，哪个的办公费更多", "多"),
+])
+def test_which_side_is_named_first(ask, question, way):
+    a = ask(question)
+    sides = [f for f in a.figures if f.unit == "万元"]
+    assert len({f.citation.department for f in sides}) == 2 and a.value is None
+    pick = (max if way in "多高" else min)(sides, key=lambda f: f.value)
+    assert a.answer.startswith(f"{pick.label}更{way}"), a.answer
+
+
+def test_no_sentence_answers_a_which_side_question(ask):
+    a = ask("西工街道和区政府办，谁的会议费少？")  # 西工街道 has no 会议费 row
+    assert a.value is None and "文件写道" not in a.answer and "会议费" in a.answer

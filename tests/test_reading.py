@@ -99,6 +99,17 @@ CASES = [
      {"per": "人", "operator": ["平均"]}),
     ("西工区政府办和西工街道的项目支出分别是多少",
      {"docs": [GOV, STREET], "operator": ["分别"], "content": ["项目"]}),
+    # words about the asker before the question, and examples in brackets, are background
+    ("我是在社区做志愿者的，西工区政府办的会议费是多少",
+     {"docs": [GOV], "content": ["会议费"], "background": ["社区做志愿者"]}),
+    ("我家孩子写作业要用：西工街道的公用经费一年多少",
+     {"docs": [STREET], "content": ["公用"], "background": ["我家孩子", "作业"]}),
+    ("大家都说衙门花钱大手大脚，区政府办一年的办公费多少",
+     {"docs": [GOV], "content": ["办公费"]}),
+    ("区政府办的对个人和家庭的补助（比如抚恤金、医疗费）有多少",
+     {"docs": [GOV], "content": ["个人", "家庭", "补助"]}),
+    # a clause naming the department is no aside, though it opens with 我
+    ("我想问西工街道，23年的会议费多少", {"docs": [STREET], "content": ["会议费"]}),
 ]
 
 
@@ -106,7 +117,7 @@ CASES = [
 def test_reading(catalog, question, expected):
     r = read(question, catalog)
     for kind in ("department", "unit", "unknown_department", "year", "relative_year", "period", "actual",
-                 "operator", "claim", "table", "code", "filler"):
+                 "operator", "claim", "table", "code", "filler", "background"):
         for text in expected.get(kind, []):
             assert text in texts(r, kind), (kind, text, [(m.kind, m.text) for m in r.mentions])
     if "content" in expected:

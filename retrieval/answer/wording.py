@@ -9,6 +9,7 @@ from retrieval.answer.gates import Checked
 from retrieval.answer.compose import show, unique_citations, who
 from retrieval.plan.units import AMOUNT_UNITS
 from retrieval.plan.records import Interpretation, Result
+from retrieval.question.mentions import vocabulary
 from retrieval.question.records import Asked
 from retrieval.records import Answer, Citation, Figure, num
 
@@ -99,7 +100,7 @@ def plan_answer(question: str, chosen: Checked, documents: list[Document], asked
         text = f"{label}共{shown(value, unit)}：{names}。各部门：{_listing(result.figures)}。"
     elif value is None and plan.relation == "each" and (which := _which_way(question)) and _comparable(result.items):
         # "谁多", "哪个少": the one asked for first, then each figure
-        pick = (max if which in "多高大贵" else min)(result.items, key=lambda f: f.value)
+        pick = (max if which in vocabulary()["which_side"]["larger"] else min)(result.items, key=lambda f: f.value)
         text = f"{pick.label}更{which}（{_figure(pick)}）。{head}{label}：{_listing(result.items)}。"
     elif value is None:
         text = f"{head}{label}：{_listing(result.items)}。"
@@ -136,12 +137,9 @@ def plan_answer(question: str, chosen: Checked, documents: list[Document], asked
                   interpretation=reading_of(interp, documents), confidence=confidence)
 
 
-_WHICH = re.compile(r"(?:谁|哪个|哪一个|哪家|哪一家|哪边)(?:的|家的)?.{0,6}?(?P<way>多|高|大|贵|少|低|小|省)")
-
-
 def _which_way(question: str) -> str | None:
     """"谁多" → 多, "哪家低一些" → 低: the side asked for; None when no side is asked."""
-    m = _WHICH.search(question)
+    m = re.search(vocabulary()["which_side"]["pattern"], question)
     return m.group("way") if m else None
 
 

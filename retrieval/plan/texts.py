@@ -57,6 +57,9 @@ def quote(ctx: Context) -> list[Interpretation]:
     why / what-for question, say so: 原因, 用于 …)."""
     if ctx.quotes is None or ctx.reading.asked.kind in ("amount", "percent", "count", "ratio"):
         return []  # a sentence is no answer to a number asked (the gates would say so): not searched
+    if any(m.name == "top" for m in ctx.mentions("operator")) or re.search(
+            vocabulary()["which_side"]["pattern"], ctx.text):
+        return []  # "谁的会议费少", "哪项最多": a side or a rank is asked, not a sentence
     words = residue(ctx.reading, [])
     if not words and ctx.reading.asked.kind != "text":
         return []

@@ -263,6 +263,8 @@ class Catalog:
                     return None  # 市大数据局 is not the 区's 大数据局
                 score += 1
             elif token.ids is None or not token.ids & dept.chain:
+                if _above_its_places(token.text, dept):
+                    continue  # 渝中区 before a 南纪门街道 whose name gives no 区: neither fits nor contradicts
                 return None  # another place: 西工区政府办 is not 瀍河's
             else:
                 # the innermost place should be the body's own region, not only an ancestor
@@ -300,6 +302,18 @@ class Catalog:
         for doc in [d for d in docs if d.year in wanted] or docs[:1]:
             res.documents.append(DocumentMatch(doc_id=doc.doc_id, department=name, year=doc.year,
                                                score=score, matched_text=text))
+
+
+# how wide a level of government is: a place written wider than every place a department's name
+# gives (渝中区 before 南纪门街道办事处) cannot contradict it
+_WIDTH = {"省": 5, "自治区": 5, "市": 4, "州": 4, "自治州": 4, "盟": 4, "地区": 4, "区": 3, "县": 3,
+          "自治县": 3, "旗": 3, "街道": 2, "镇": 2, "乡": 2}
+
+
+def _above_its_places(place: str, dept) -> bool:
+    level = re.search(rf"({LEVELS})$", place)
+    width = _WIDTH.get(level.group(1), 0) if level else 0
+    return bool(dept.regions) and width > max(_WIDTH.get(lv, 0) for _, lv in dept.regions)
 
 
 def _unknown_place(head: str) -> str | None:

@@ -104,3 +104,30 @@ def test_an_excerpt_cut_mid_sentence_keeps_its_page_number_out_and_its_figures_a
     assert [(f.subject, f.value, f.text, f.role) for f in cut] == [("项目支出", 0.0, "0元", "detail")]
     assert [(f.value, f.role) for f in facts if f.subject == "项目支出" and f.kind == "amount"
             and f.line == 3] == [(46.95, "headline")]
+
+
+@pytest.mark.parametrize("heading, body, subject, value", [
+    ("二、公务接待费", "2024年预算安排6万元,较上年下降25%,主要原因是厉行节约。", "公务接待费", 6.0),
+    ("（三）会议费", "本年度安排3.5万元，与上年持平。", "会议费", 3.5),
+    ("三、差旅费", "全年预算共计2万元。", "差旅费", 2.0),
+])
+def test_a_sentence_naming_nothing_speaks_of_its_heading(tmp_path, heading, body, subject, value):
+    facts = facts_of(tmp_path, f"青岭乡人民政府2024年“三公”经费预算情况说明\n{heading}\n{body}\n",
+                     name="2024_青岭乡人民政府.txt")
+    assert find(facts, "amount", subject) == [(value, "万元")]
+
+
+def test_a_heading_that_names_no_item_lends_no_subject(tmp_path):
+    facts = facts_of(tmp_path, "青岭乡人民政府2024年部门预算\n一、部门基本情况\n2024年预算安排6万元。\n",
+                     name="2024_青岭乡人民政府.txt")
+    assert not [f for f in facts if f.kind == "amount" and "基本情况" in f.subject]
+
+
+@pytest.mark.parametrize("sentence, subject", [
+    ("2023年度,本单位收入为88.5万元,其中:财政拨款收入80万元。", "收入合计"),
+    ("2023年度，我单位支出为90.2万元。", "支出合计"),
+    ("本部门收入共计88.5万元。", "收入合计"),
+])
+def test_the_units_own_income_or_spending_is_its_total(tmp_path, sentence, subject):
+    facts = facts_of(tmp_path, f"青岭乡人民政府2023年度部门决算\n（一）收支决算情况\n{sentence}\n")
+    assert [v for v, _ in find(facts, "amount", subject)] == [float(sentence.split("为")[-1].split("万")[0]) if "为" in sentence else 88.5]

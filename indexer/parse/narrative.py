@@ -13,7 +13,7 @@ import re
 
 from indexer.parse.figures import figures
 from indexer.parse.sections import clean_line, line_of
-from indexer.parse.subjects import clean, subject as name_of
+from indexer.parse.subjects import clean, heading_subject, subject as name_of
 from indexer.records import NarrativeFact, Section
 from indexer.text import squeeze, stable_id
 
@@ -48,6 +48,8 @@ def extract_facts(doc_id: str, lines: list[str], sections: list[Section]) -> lis
         last_change = ""
         headline = ""  # the amount a sentence broke down ("X 56.8 万元，其中：…")
         closed = True
+        # "二、公务接待费 / 2019年预算安排12万元": a sentence naming nothing speaks of its heading
+        heading = heading_subject(section.heading, orgs)
         for start, sentence in _sentences(section.text):
             quote = sentence.strip()
             line = _line_of(lines, section, start, quote)
@@ -90,7 +92,7 @@ def extract_facts(doc_id: str, lines: list[str], sections: list[Section]) -> lis
                     elif fig.kind == "change_amount":
                         subject = last_amount
                     else:
-                        subject = last_any
+                        subject = last_any or (heading if fig.kind == "amount" else "")
                 if not subject:
                     continue
                 if fig.kind == "amount" and not of_plan and not bracketed:

@@ -113,5 +113,15 @@ def clean(head: str, orgs: list[str]) -> str:
     # "收入预算总计" is the 2020 template's wording of 收入总计
     s = re.sub(r"(收入|支出)预算(总计|合计)", r"\1\2", s).strip("()（）")
     if s in _BARE:  # "收入预算 3814.61 万元": the budget's own total is the subject
-        return stem if stem in (s + "预算", s + "决算") else ""
+        if stem in (s + "预算", s + "决算"):
+            return stem
+        # "本单位收入为1687.45万元": the unit's own total
+        return s + "合计" if re.search(WORDS["self_reference"], stem) else ""
     return s
+
+
+def heading_subject(heading: str, orgs: list[str]) -> str:
+    """What a section's heading names as a budget item ("二、公务接待费" → 公务接待费), for
+    sentences under it that name nothing themselves ("2019年预算安排12万元"); "" for other headings."""
+    named = clean(heading, orgs)
+    return named if 2 <= len(named) <= 16 and re.search(WORDS["heading_items"], named) else ""

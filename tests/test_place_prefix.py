@@ -33,3 +33,29 @@ def test_a_wider_place_before_a_name_without_it_still_names_it(catalog, question
 ])
 def test_another_place_at_a_level_the_name_gives_is_another_department(catalog, question):
     assert catalog.resolve(question).documents == []
+
+
+# ---- a name typed by sound: one character a homophone of the stored one ---------------------------
+
+@pytest.fixture(scope="module")
+def typed_catalog() -> Catalog:
+    return Catalog([synthetic_document("青石县交通运输局", 2024, "县"),
+                    synthetic_document("青石县白鹭街道办事处", 2023, "街道"),
+                    synthetic_document("青石县数据资源管理局", 2024, "县")])
+
+
+@pytest.mark.parametrize("question, department", [
+    ("清石县交通运输局2024年三公经费多少", "青石县交通运输局"),  # 清 for 青
+    ("白路街道办事处23年会议费", "青石县白鹭街道办事处"),  # 路 for 鹭
+    ("青石县数据资源管里局的人员经费", "青石县数据资源管理局"),  # 里 for 理
+])
+def test_a_name_typed_by_sound_names_the_stored_department(typed_catalog, question, department):
+    assert [d.department for d in typed_catalog.resolve(question).documents] == [department]
+
+
+@pytest.mark.parametrize("question", [
+    "清水县交通运输局2024年三公经费多少",  # two characters differ: another county
+    "黑鹭街道办事处23年会议费",  # 黑 does not sound like 白
+])
+def test_a_name_differing_by_more_than_one_sound_is_another_department(typed_catalog, question):
+    assert typed_catalog.resolve(question).documents == []

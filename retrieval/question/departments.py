@@ -14,6 +14,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from itertools import accumulate
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -134,6 +135,7 @@ class Catalog:
             (empty when nothing identifies one), the years asked, what the store lacks.
         """
         q = re.sub(r"\s+", "", unicodedata.normalize("NFKC", question))  # full-width → half
+        q = self._heard(q)
         res = Resolution(years=list(dict.fromkeys([int(y) for y in _YEAR.findall(q)] + [
                              2000 + int(y) for y in _SHORT_YEAR.findall(q) if 10 <= int(y) <= 40])),
                          this_year=bool(_THIS_YEAR.search(q)), last_year=bool(_LAST_YEAR.search(q)))
@@ -170,6 +172,36 @@ class Catalog:
         for name, (_, score, text) in sorted(found.items(), key=lambda kv: (kv[1][0], -kv[1][1])):
             self._add_documents(res, name, score, text)
         return res
+
+    def _heard(self, q: str) -> str:
+        """The question with a stored place or body name typed as a homophone (缠河区 for 瀍河区,
+        街到办 for 街道办, 大数剧 for 大数据): input methods type by sound. One character may differ;
+        what the question writes as stored, or as another stored name, is left alone."""
+        sounds = self._sounds()
+        if not sounds:
+            return q
+        heard = [_sound(c) for c in q]
+        out = list(q)
+        for length in sorted({len(k) for k in sounds}, reverse=True):
+            for i in range(len(q) - length + 1):
+                alias = sounds.get(tuple(heard[i:i + length]))
+                window = "".join(out[i:i + length])
+                if alias and window not in self._regions and window not in self._bodies and sum(
+                        a != b for a, b in zip(window, alias)) == 1:
+                    out[i:i + length] = alias
+        return "".join(out)
+
+    def _sounds(self) -> dict[tuple[str, ...], str]:
+        """Sound → stored name, for places of 2+ characters and bodies of 3+; a sound two names
+        share is no one's."""
+        if not hasattr(self, "_sound_map"):
+            found: dict[tuple[str, ...], set[str]] = defaultdict(set)
+            names = [a for a in self._region_order if len(a) >= 2] + [a for a in self._body_order if len(a) >= 3]
+            for name in names:
+                if re.fullmatch(f"[{HAN}]+", name):
+                    found[tuple(_sound(c) for c in name)].add(name)
+            self._sound_map = {k: next(iter(v)) for k, v in found.items() if len(v) == 1}
+        return self._sound_map
 
     def places(self) -> list[str]:
         """The names of the documents' places (西工区, 洛阳市, 瀍河), longest first."""
@@ -314,6 +346,16 @@ def _above_its_places(place: str, dept) -> bool:
     level = re.search(rf"({LEVELS})$", place)
     width = _WIDTH.get(level.group(1), 0) if level else 0
     return bool(dept.regions) and width > max(_WIDTH.get(lv, 0) for _, lv in dept.regions)
+
+
+@lru_cache(maxsize=8192)
+def _sound(char: str) -> str:
+    """A character's pinyin without tone (its most common reading); other characters as they are."""
+    if not re.fullmatch(f"[{HAN}]", char):
+        return char
+    from pypinyin import lazy_pinyin  # loaded on the first question
+
+    return lazy_pinyin(char)[0]
 
 
 def _unknown_place(head: str) -> str | None:

@@ -222,6 +222,22 @@ def test_two_browsers_do_not_see_each_others_conversations(chromium, ready_url):
 # ---- Chinese only -------------------------------------------------------------------------------
 
 
+def _hover(page, element) -> None:
+    """Hover an element's top-left corner (the chart's own layers take the pointer: forced); a
+    chart still laying itself out can be reported outside the viewport once: wait, then again."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    for attempt in range(3):
+        try:
+            element.scroll_into_view_if_needed()
+            element.hover(force=True, position={"x": 8, "y": 8}, timeout=5000)
+            return
+        except PlaywrightError:
+            if attempt == 2:
+                raise
+            page.wait_for_timeout(1000)
+
+
 def hover_toolbars(page) -> str:
     """Hover every element with a toolbar and every toolbar button; the English seen meanwhile."""
     seen = ""
@@ -229,8 +245,7 @@ def hover_toolbars(page) -> str:
         for element in page.get_by_test_id(test_id).all():
             if not element.is_visible():
                 continue
-            element.scroll_into_view_if_needed()
-            element.hover(force=True)  # the chart's own layers take the pointer: forced
+            _hover(page, element)
             page.wait_for_timeout(300)
             for button in page.locator("[data-testid=stElementToolbar] button").all():
                 if button.is_visible():

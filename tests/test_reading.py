@@ -246,3 +246,27 @@ def test_a_new_item_replaces_the_item_of_the_turn_before(catalog):
 def test_thanks_takes_nothing_from_the_conversation(catalog):
     slots = slots_of("瀍河审批局2025年基本支出多少", catalog)
     assert complete("谢谢", slots, catalog) == "谢谢"
+
+
+@pytest.mark.parametrize("question, adds_up", [
+    ("西工区政府办和西工街道谁的收支总计更大", False),  # 总计 ends the term's name
+    ("西工街道的支出合计是多少", False),
+    ("区政府办三公经费合计多少", False),
+    ("区政府办人员经费和公用经费合计多少", True),  # after two items it adds them up
+    ("西工区政府办和西工街道的收支总计加起来多少", True),
+])
+def test_a_total_word_ending_a_terms_name_is_no_sum(catalog, question, adds_up):
+    r = read(question, catalog)
+    assert (r.op("sum") is not None) is adds_up, [(m.kind, m.name, m.text) for m in r.mentions]
+
+
+@pytest.mark.parametrize("question, second", [
+    ("区政府办和西工街道，谁的会议费高？高多少？", "会议费"),
+    ("西工区政府办和西工街道的办公费谁多？相差多少万元？", "办公费"),
+    ("西工街道和区政府办比，哪家的差旅费少，少了多少", "差旅费"),
+])
+def test_a_part_asking_only_an_operation_asks_it_of_the_part_before(catalog, question, second):
+    from retrieval.question.parts import split_parts
+
+    parts = split_parts(question, read(question, catalog), catalog)
+    assert len(parts) == 2 and second in parts[1][0], parts

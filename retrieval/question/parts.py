@@ -48,7 +48,9 @@ def split_parts(text: str, reading: Reading, catalog: Any) -> list[tuple[str, st
             continue
         own = [m for m in p.mentions if m.kind in ("department", "unit")]
         prefix = "" if own else named + ("" if p.of("year") else years)
-        if _REFINES.match(p.text) or not residue(p, []) and not own:
+        # "相差多少万元？": an operator alone names no item; the part asks it of the one before
+        operators = [(m.start, m.end) for m in p.of("operator")]
+        if _REFINES.match(p.text) or not residue(p, operators) and not own:
             prefix += _rest(read(prev, catalog))
         standalone = prefix + piece
         out.append((standalone, piece))

@@ -57,7 +57,9 @@ def read(question: str, catalog: Catalog) -> Reading:
     base = read_question(question)
     s = base.text
     res = catalog.resolve(s)
-    mentions = [m for m in base.mentions if not _is_period(m)]
+    named_totals = [m.span("total") for m in re.finditer(vocabulary()["totals_in_names"]["pattern"], s)]
+    mentions = [m for m in base.mentions if not _is_period(m) and not (
+        m.kind == "operator" and m.name == "sum" and (m.start, m.end) in named_totals)]
     mentions += [m.model_copy(update={"kind": "period"}) for m in base.mentions
                  if _is_period(m) and m.unit == "月"]
     mentions += [Mention(kind="period", start=m.start(), end=m.end(), text=m.group(0))

@@ -222,36 +222,36 @@ def test_two_browsers_do_not_see_each_others_conversations(chromium, ready_url):
 # ---- Chinese only -------------------------------------------------------------------------------
 
 
-def _hover(page, element) -> None:
-    """Hover an element's top-left corner (the chart's own layers take the pointer: forced); a
-    chart still laying itself out can be reported outside the viewport once: wait, then again."""
+def _hover(page, element) -> bool:
+    """Hover an element's top-left corner (the chart's own layers take the pointer: forced). An
+    element still laying itself out, or a toolbar of another element that scrolled away, can be
+    reported outside the viewport: wait and try again, then say it was not hovered."""
     from playwright.sync_api import Error as PlaywrightError
 
-    for attempt in range(3):
+    for _ in range(3):
         try:
-            element.scroll_into_view_if_needed()
-            element.hover(force=True, position={"x": 8, "y": 8}, timeout=5000)
-            return
+            element.scroll_into_view_if_needed(timeout=5000)
+            element.hover(force=True, position={"x": 4, "y": 4}, timeout=5000)
+            return True
         except PlaywrightError:
-            if attempt == 2:
-                raise
             page.wait_for_timeout(1000)
+    return False
 
 
 def hover_toolbars(page) -> str:
     """Hover every element with a toolbar and every toolbar button; the English seen meanwhile."""
-    seen = ""
+    seen, hovered = "", 0
     for test_id in ("stVegaLiteChart", "stDataFrame", "stTable"):
         for element in page.get_by_test_id(test_id).all():
-            if not element.is_visible():
+            if not element.is_visible() or not _hover(page, element):
                 continue
-            _hover(page, element)
             page.wait_for_timeout(300)
             for button in page.locator("[data-testid=stElementToolbar] button").all():
-                if button.is_visible():
-                    button.hover(force=True)
+                if button.is_visible() and _hover(page, button):
+                    hovered += 1
                     page.wait_for_timeout(600)  # the tooltip shows
                     seen += page.evaluate(ENGLISH)
+    assert hovered >= 3, "no toolbar button could be hovered: the check saw no tooltip"
     return seen
 
 

@@ -18,7 +18,7 @@ EXAMPLE_CITATION = {
     "section": None, "page": None, "quote": "支出总计 1074.61",
 }
 EXAMPLE_ANSWER = {
-    "question": "西工区政府办一年花多少钱？",
+    "question": "西工区政府办今年的支出总共是多少？",
     "answer": "洛阳市西工区人民政府办公室2025年支出预算为1074.61万元[1]。",
     "answerable": True, "value": 1074.61, "unit": "万元", "verdict": None, "computation": None,
     "citations": [EXAMPLE_CITATION],
@@ -38,8 +38,8 @@ class AskRequest(Record):
     """One question, optionally restricted to documents and following earlier turns."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [
-        {"question": "西工区政府办一年花多少钱？"},
-        {"question": "那去年呢？", "history": [["西工区政府办一年花多少钱？", "1074.61万元"]]},
+        {"question": "西工区政府办今年的支出总共是多少？"},
+        {"question": "那去年呢？", "history": [["西工区政府办今年的支出总共是多少？", "1074.61万元"]]},
     ]})
 
     question: str = Field(description="the question, in Chinese (at most 500 characters)")
